@@ -113,6 +113,9 @@ export type AuthorizedUsers = { kind: "admins" } | { kind: "everyone" } | { kind
 
 type Env = z.infer<typeof envSchema>;
 
+/** Every environment variable the bot reads (for .env.example and docker-compose checks). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export type Config = {
   slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl?: string };
   /** HTTP port of the Slack receiver and the ops endpoints. @defaultValue 3000 */
