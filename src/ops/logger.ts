@@ -1,0 +1,140 @@
+/**
+ * The process logger: pino JSON lines (pretty in a terminal), with two layers of redaction.
+ * Known secret-bearing fields are censored by path; then every serialized line goes through the
+ * {@link SecretScrubber}, which removes a registered secret wherever it slipped in (a message, an
+ * error, a request body logged by a library).
+ */
+import { Writable } from "node:stream";
+import { format } from "node:util";
+import type { Logger as SlackLogger, LogLevel as SlackLogLevel } from "@slack/bolt";
+import { type DestinationStream, type Level, type LevelWithSilent, type Logger, pino } from "pino";
+import pretty from "pino-pretty";
+import { processScrubber, REDACTED, type SecretScrubber } from "../security/redact.js";
+
+export type { Logger };
+
+/** Field names whose value is a credential wherever they appear (one or two levels deep). */
+const SECRET_FIELDS = [
+  "secret",
+  "Secret",
+  "SECRET",
+  "sealedSecret",
+  "password",
+  "token",
+  "botToken",
+  "appToken",
+  "signingSecret",
+  "authorization",
+  "Authorization",
+  "credentialsKey",
+  "CREDENTIALS_KEY",
+  "SLACK_BOT_TOKEN",
+  "SLACK_APP_TOKEN",
+  "SLACK_SIGNING_SECRET",
+  "AUTOTASK_SECRET",
+];
+
+/** pino redact paths: each field at the top level, one and two levels down, and in headers. */
+export const REDACT_PATHS: readonly string[] = [
+  ...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
+  ...["secret", "Secret", "authorization", "Authorization", "cookie"].flatMap((header) => [
+    `headers.${header}`,
+    `*.headers.${header}`,
+  ]),
+  // A view_submission's typed values include the secret; the modal state never needs logging.
+  "view.state",
+  "*.view.state",
+];
+
+// Slack tokens have a recognisable shape; scrub them even when nobody registered them.
+const SLACK_TOKEN = /\bx(?:ox[abposre]|app)-[A-Za-z0-9-]+/g;
+
+export type LoggerOptions = {
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
+  level: string;
+  /** Human-readable output through pino-pretty. @defaultValue `process.stdout.isTTY` */
+  pretty?: boolean;
+  /** Where lines go (tests capture them here). @defaultValue standard output */
+  destination?: DestinationStream;
+  /** Scrubs every serialized line. @defaultValue {@link processScrubber} */
+  scrubber?: SecretScrubber;
+};
+
+/**
+ * Creates the process logger. Output is synchronous (no worker-thread transport), so a line is
+ * redacted and written before the call returns.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const scrubber = options.scrubber ?? processScrubber;
+  const wantPretty = options.pretty ?? Boolean(process.stdout.isTTY);
+  const sink = wantPretty
+    ? pretty({
+        sync: true,
+        colorize: options.destination === undefined,
+        destination: prettyTarget(options.destination),
+      })
+    : (options.destination ?? pino.destination({ dest: 1, sync: true }));
+  return pino(
+    {
+      level: options.level,
+      redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+      hooks: { streamWrite: (line) => scrubber.scrub(line).replace(SLACK_TOKEN, REDACTED) },
+    },
+    sink,
+  );
+}
+
+/** pino-pretty pipes into a Node stream; a bare `{ write }` destination is wrapped in one. */
+function prettyTarget(destination: DestinationStream | undefined): number | Writable {
+  if (destination === undefined) return 1;
+  if (destination instanceof Writable) return destination;
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      destination.write(chunk.toString());
+      done();
+    },
+  });
+}
+
+const TO_SLACK_LEVEL: Record<LevelWithSilent, `${SlackLogLevel}`> = {
+  trace: "debug",
+  debug: "debug",
+  info: "info",
+  warn: "warn",
+  error: "error",
+  fatal: "error",
+  silent: "error",
+};
+
+/**
+ * Adapts a pino logger to the `Logger` of `@slack/logger`, for Bolt's `logger` option and the
+ * WebClient. Everything those libraries log, debug included, goes through the same redaction.
+ *
+ * @param name - the `name` field of the lines. @defaultValue "slack"
+ */
+export function toSlackLogger(logger: Logger, name = "slack"): SlackLogger {
+  let current = logger.child({ name });
+  const write = (level: Level, parts: unknown[]): void => {
+    if (!current.isLevelEnabled(level)) return;
+    const err = parts.find((part): part is Error => part instanceof Error);
+    const rest = err === undefined ? parts : parts.filter((part) => part !== err);
+    const message = rest.length > 0 ? format(...rest) : (err?.message ?? "");
+    if (err === undefined) current[level](message);
+    else current[level]({ err }, message);
+  };
+  return {
+    debug: (...parts: unknown[]) => write("debug", parts),
+    info: (...parts: unknown[]) => write("info", parts),
+    warn: (...parts: unknown[]) => write("warn", parts),
+    error: (...parts: unknown[]) => write("error", parts),
+    setLevel: (level) => {
+      current.level = level;
+    },
+    getLevel: () => TO_SLACK_LEVEL[current.level as LevelWithSilent] as SlackLogLevel,
+    setName: (newName) => {
+      const level = current.level;
+      current = logger.child({ name: newName });
+      current.level = level;
+    },
+  };
+}
