@@ -1,0 +1,146 @@
+/**
+ * The job processor: one check from queue to final Slack message. Retries only transient Autotask
+ * trouble; a re-run after a crash continues the same thread and never reports twice.
+ */
+import { type Job, UnrecoverableError } from "bullmq";
+import type { CheckInput } from "../autotask/check.js";
+import { type CheckResult, type CheckStep, outcomeOf } from "../autotask/result.js";
+import type { Logger } from "../ops/logger.js";
+import type { SecretScrubber } from "../security/redact.js";
+import type { Notifier, NotifyTarget } from "../slack/notifier.js";
+import { lastFour } from "../slack/mrkdwn.js";
+import type { RecentResults } from "../state/recent-results.js";
+import type { RetryPrefills } from "../state/retry-prefill.js";
+import type { ThreadStore } from "../state/thread-state.js";
+import { type CheckJob, type CheckJobReturn, checkJobSchema } from "./jobs.js";
+import type { LockoutGuard } from "./lockout.js";
+
+export type ProcessCheckDeps = {
+  runCheck: (input: CheckInput, hooks: { onStep: (step: CheckStep) => Promise<void>; signal?: AbortSignal }) => Promise<CheckResult>;
+  tooManyFailures: (input: { requestId: string; username: string; portalUrl: string; retryAt: Date }) => CheckResult;
+  isTransient: (code: CheckResult["code"]) => boolean;
+  openSecret: (sealed: string, requestId: string) => { ok: true; secret: string } | { ok: false; reason: string };
+  notifier: Notifier;
+  threads: ThreadStore;
+  lockout: LockoutGuard;
+  retryPrefills: RetryPrefills;
+  recent: RecentResults;
+  scrubber: SecretScrubber;
+  logger: Logger;
+  onResult?: (result: CheckResult, durationMs: number) => void;
+  now?: () => number;
+};
+
+/** A result for a check that could not run at all; `advice` says why in words a person can act on. */
+export function internalErrorResult(job: CheckJob, advice: string): CheckResult {
+  return {
+    requestId: job.requestId,
+    outcome: outcomeOf("internal_error"),
+    code: "internal_error",
+    apiUrl: null,
+    zone: null,
+    zoneName: null,
+    username: job.username,
+    checks: [],
+    usage: null,
+    advice,
+  };
+}
+
+export function createCheckProcessor(deps: ProcessCheckDeps) {
+  const now = deps.now ?? Date.now;
+
+  async function check(job: Job<CheckJob>, data: CheckJob, target: NotifyTarget, signal?: AbortSignal) {
+    const retryAt = await deps.lockout.blockedUntil(data.username);
+    if (retryAt) {
+      return deps.tooManyFailures({ requestId: data.requestId, username: data.username, portalUrl: data.portalUrl, retryAt });
+    }
+    const opened = deps.openSecret(data.sealedSecret, data.requestId);
+    if (!opened.ok) {
+      deps.logger.error({ requestId: data.requestId, reason: opened.reason }, "could not decrypt the secret of a job");
+      return internalErrorResult(
+        data,
+        "The bot could not read the secret it was given (its web and worker processes must share one CREDENTIALS_KEY). Ask whoever runs the bot to check, then submit again.",
+      );
+    }
+    const forget = deps.scrubber.add(opened.secret);
+    try {
+      const input: CheckInput = {
+        requestId: data.requestId,
+        portalUrl: data.portalUrl,
+        username: data.username,
+        secret: opened.secret,
+        trackingId: data.trackingId,
+      };
+      const result = await deps.runCheck(input, { onStep: (step) => deps.notifier.step(target, step), signal });
+      if (result.code === "invalid_credentials") await deps.lockout.recordFailure(data.username);
+      const attempts = job.opts.attempts ?? 1;
+      if (deps.isTransient(result.code) && job.attemptsMade + 1 < attempts) {
+        const delaySeconds = Math.round((job.opts.backoff as { delay?: number } | undefined)?.delay ?? 5_000) / 1_000;
+        await deps.notifier.notice(
+          target,
+          `retry-${job.attemptsMade + 1}`,
+          `Autotask did not answer properly (${result.code}); trying again in about ${delaySeconds * 2 ** job.attemptsMade} s (attempt ${job.attemptsMade + 2} of ${attempts}).`,
+        );
+        // A plain Error makes BullMQ retry with backoff; its message is stored in Redis, so it
+        // carries only the code.
+        throw new Error(`${result.code}: retrying`);
+      }
+      return result;
+    } finally {
+      forget();
+    }
+  }
+
+  return async function processCheck(job: Job<CheckJob>, _token?: string, signal?: AbortSignal): Promise<CheckJobReturn> {
+    const started = now();
+    const parsed = checkJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError("invalid_payload: the job data does not match the check job schema");
+    const data = parsed.data;
+    const state = await deps.threads.get(data.requestId);
+    const target: NotifyTarget = {
+      requestId: data.requestId,
+      channelId: data.channelId,
+      requesterId: data.requesterId,
+      responseUrl: data.responseUrl,
+      context: {
+        requestId: data.requestId,
+        requesterId: data.requesterId,
+        username: data.username,
+        trackingIdLast4: lastFour(data.trackingId),
+        portalUrl: data.portalUrl,
+        retryId: state.retryId ?? undefined,
+      },
+    };
+    await deps.notifier.begin(target);
+
+    let result = state.result;
+    if (!result) {
+      result = await check(job, data, target, signal);
+      const retryId =
+        result.outcome === "failed"
+          ? await deps.retryPrefills.save({ portalUrl: data.portalUrl, username: data.username, trackingId: data.trackingId })
+          : null;
+      target.context.retryId = retryId ?? undefined;
+      await deps.threads.saveResult(data.requestId, result, retryId);
+      deps.onResult?.(result, now() - started);
+    }
+
+    await deps.notifier.finish(target, result);
+    if (!state.posted.has("recent")) {
+      await deps.recent.add(data.teamId, {
+        requestId: data.requestId,
+        finishedAt: now(),
+        outcome: result.outcome,
+        code: result.code,
+        username: data.username,
+        apiUrl: result.apiUrl,
+        requesterId: data.requesterId,
+      });
+      await deps.threads.markPosted(data.requestId, "recent");
+    }
+    // The ciphertext is needed only while the job may still run.
+    await job.updateData({ ...data, sealedSecret: "" });
+    return { requestId: data.requestId, outcome: result.outcome, code: result.code };
+  };
+}

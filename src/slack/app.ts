@@ -1,0 +1,88 @@
+/** The Bolt app: HTTP receiver at POST /slack/events (signed requests only), or Socket Mode. */
+import bolt, { type BlockButtonAction, type ViewSubmitAction } from "@slack/bolt";
+import type { Config } from "../config.js";
+import type { OpsRoute } from "../ops/http.js";
+import { type Logger, toSlackLogger } from "../ops/logger.js";
+import { COMMAND, type createCommandHandler } from "./command.js";
+import type { createRetryActionHandler } from "./retry-action.js";
+import type { createSubmissionHandler } from "./submission.js";
+import { RETRY_ACTION_ID } from "./messages.js";
+import { CONNECT_CALLBACK_ID } from "./modal.js";
+
+const { App, HTTPReceiver, LogLevel } = bolt;
+type BoltApp = InstanceType<typeof App>;
+
+export type SlackHandlers = {
+  command: ReturnType<typeof createCommandHandler>;
+  submission: ReturnType<typeof createSubmissionHandler>;
+  retry: ReturnType<typeof createRetryActionHandler>;
+};
+
+export type SlackAppOptions = {
+  slack: Config["slack"];
+  logger: Logger;
+  handlers: SlackHandlers;
+  /** /healthz, /readyz, /metrics on the receiver's port (HTTP mode only). */
+  opsRoutes: OpsRoute[];
+};
+
+export type SlackApp = {
+  app: BoltApp;
+  mode: "http" | "socket";
+  /** Starts listening (HTTP) or connecting (Socket Mode); resolves with the HTTP port, if any. */
+  start(port: number): Promise<number | null>;
+  stop(): Promise<void>;
+};
+
+/** Views.open must happen inside the trigger's 3 s: no retries from the web role. */
+const WEB_CLIENT_OPTIONS = { retryConfig: { retries: 0 }, timeout: 2_500 };
+
+export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppOptions): SlackApp {
+  const slackLogger = toSlackLogger(logger, "bolt");
+  const logLevel = logger.isLevelEnabled("debug") ? LogLevel.DEBUG : LogLevel.INFO;
+  const clientOptions = { ...WEB_CLIENT_OPTIONS, ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}) };
+  const socketMode = Boolean(slack.appToken);
+
+  const receiver = socketMode
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: slack.signingSecret as string,
+        endpoints: "/slack/events",
+        customRoutes: opsRoutes,
+        logger: slackLogger,
+        logLevel,
+        processBeforeResponse: false,
+        // Slack gives 3 s; answer before that if a handler never acks.
+        unhandledRequestTimeoutMillis: 2_900,
+      });
+  const app = new App({
+    token: slack.botToken,
+    logger: slackLogger,
+    logLevel,
+    clientOptions,
+    developerMode: false,
+    ...(receiver ? { receiver } : { socketMode: true, appToken: slack.appToken }),
+  });
+  app.error(async (error) => {
+    logger.error({ code: (error as { code?: string }).code, message: error.message }, "unhandled error in a Slack handler");
+  });
+
+  app.command(COMMAND, handlers.command);
+  app.view<ViewSubmitAction>(CONNECT_CALLBACK_ID, handlers.submission);
+  app.action<BlockButtonAction>(RETRY_ACTION_ID, handlers.retry);
+
+  return {
+    app,
+    mode: socketMode ? "socket" : "http",
+    async start(port) {
+      if (socketMode) {
+        await app.start();
+        return null;
+      }
+      const server = (await app.start(port)) as import("node:http").Server;
+      const address = server.address();
+      return typeof address === "object" && address ? address.port : port;
+    },
+    stop: () => app.stop() as Promise<void>,
+  };
+}

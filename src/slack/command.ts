@@ -1,0 +1,71 @@
+/**
+ * `/autotask-connect [help | status | portal URL]`. Opens the modal at once: the trigger id lives
+ * 3 s, so nothing runs between ack() and views.open.
+ */
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
+import { resolvePortalUrl } from "../autotask/domain.js";
+import type { AuthorizedUsers } from "../config.js";
+import type { RecentResults } from "../state/recent-results.js";
+import type { Authorizer } from "./authorize.js";
+import { renderHelp, renderRefusal, renderStatus } from "./messages.js";
+import { buildConnectModal, type ModalPrefill } from "./modal.js";
+import { escapeMrkdwn } from "./mrkdwn.js";
+
+export type CommandDeps = {
+  authorize: Authorizer;
+  policy: AuthorizedUsers;
+  recent: RecentResults;
+};
+
+export const COMMAND = "/autotask-connect";
+
+const UNVERIFIABLE =
+  "I couldn't check whether you may run this command (Slack did not answer in time). Please try again in a moment.";
+
+export function createCommandHandler({ authorize, policy, recent }: CommandDeps) {
+  return async ({ command, ack, client, respond, logger }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
+    const text = command.text.trim();
+    if (text.toLowerCase() === "help") {
+      await ack({ response_type: "ephemeral", ...renderHelp() });
+      return;
+    }
+    const allowed = await authorize(command.user_id);
+    if (!allowed.ok) {
+      const refusal = allowed.reason === "unverifiable" ? { text: UNVERIFIABLE } : renderRefusal(policy);
+      await ack({ response_type: "ephemeral", ...refusal });
+      return;
+    }
+    if (text.toLowerCase() === "status") {
+      await ack();
+      const entries = await recent.list(command.team_id).catch(() => null);
+      await respond(
+        entries
+          ? { response_type: "ephemeral", ...renderStatus(entries) }
+          : { response_type: "ephemeral", text: "The bot's storage is unavailable right now; try again in a moment." },
+      );
+      return;
+    }
+
+    const portal = text === "" ? null : resolvePortalUrl(text);
+    const prefill: ModalPrefill = portal?.ok ? { portalUrl: text.slice(0, 3_000) } : {};
+    const view = buildConnectModal(prefill, {
+      channelId: command.channel_id,
+      responseUrl: command.response_url,
+      teamId: command.team_id,
+    });
+    await ack();
+    try {
+      await client.views.open({ trigger_id: command.trigger_id, view });
+    } catch (error) {
+      logger.warn({ error: (error as { data?: { error?: string } }).data?.error }, "views.open failed");
+      await respond({ response_type: "ephemeral", text: "Slack didn't let me open the form in time. Please run the command again." });
+      return;
+    }
+    if (portal && !portal.ok) {
+      await respond({
+        response_type: "ephemeral",
+        text: `I left the Portal URL field empty: ${escapeMrkdwn(portal.reason)}.`,
+      });
+    }
+  };
+}

@@ -1,0 +1,48 @@
+/** The "Fix and retry" button: reopens the modal pre-filled with everything but the secret. */
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import type { AuthorizedUsers } from "../config.js";
+import type { RetryPrefills } from "../state/retry-prefill.js";
+import type { Authorizer } from "./authorize.js";
+import { renderRefusal } from "./messages.js";
+import { buildConnectModal, type ModalPrefill } from "./modal.js";
+
+export type RetryActionDeps = {
+  authorize: Authorizer;
+  policy: AuthorizedUsers;
+  prefills: RetryPrefills;
+  /** The prefill is read before ack (the trigger id lives 3 s). @defaultValue 700 */
+  lookupTimeoutMs?: number;
+};
+
+export function createRetryActionHandler({ authorize, policy, prefills, lookupTimeoutMs = 700 }: RetryActionDeps) {
+  return async ({ ack, body, client, respond, logger }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
+    const allowed = await authorize(body.user.id);
+    if (!allowed.ok) {
+      await ack();
+      await respond({ response_type: "ephemeral", replace_original: false, ...renderRefusal(policy) });
+      return;
+    }
+    const id = body.actions[0]?.value ?? "";
+    let timer: NodeJS.Timeout | undefined;
+    const prefill: ModalPrefill =
+      (await Promise.race([
+        prefills.load(id).catch(() => null),
+        new Promise<null>((resolve) => {
+          timer = setTimeout(() => resolve(null), lookupTimeoutMs);
+        }),
+      ])) ?? {};
+    clearTimeout(timer);
+    const channelId = body.channel?.id ?? body.container?.channel_id;
+    const view = buildConnectModal(prefill, {
+      channelId: channelId ?? body.user.id,
+      responseUrl: body.response_url,
+      teamId: body.team?.id ?? undefined,
+    });
+    await ack();
+    try {
+      await client.views.open({ trigger_id: body.trigger_id, view });
+    } catch (error) {
+      logger.warn({ error: (error as { data?: { error?: string } }).data?.error }, "views.open failed for Fix and retry");
+    }
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * What "Fix and retry" pre-fills, kept in Redis under an opaque id so the button's value (visible
+ * to anyone who can read the message) carries no username or tracking identifier. Never the secret.
+ */
+import { randomBytes } from "node:crypto";
+import type { RedisClient } from "../queue/redis.js";
+
+export type RetryPrefill = { portalUrl: string; username: string; trackingId: string };
+
+export type RetryPrefills = {
+  save(prefill: RetryPrefill): Promise<string>;
+  /** The prefill, or null when it expired or never existed. */
+  load(id: string): Promise<RetryPrefill | null>;
+};
+
+/** @param ttlSeconds how long the button keeps working. @defaultValue 7 days */
+export function createRetryPrefills(redis: RedisClient, prefix: string, ttlSeconds = 7 * 24 * 3600): RetryPrefills {
+  const keyOf = (id: string) => `${prefix}:retry:${id}`;
+  return {
+    async save(prefill) {
+      const id = randomBytes(16).toString("base64url");
+      const { portalUrl, username, trackingId } = prefill;
+      await redis.set(keyOf(id), JSON.stringify({ portalUrl, username, trackingId }), "EX", ttlSeconds);
+      return id;
+    },
+    async load(id) {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) return null;
+      const raw = await redis.get(keyOf(id));
+      if (!raw) return null;
+      try {
+        return JSON.parse(raw) as RetryPrefill;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
