@@ -1,0 +1,111 @@
+/**
+ * Sentences and assembly of a `CheckResult`: the wording of each step, the skipped steps, and the
+ * scrubbing of credentials from every sentence. Pure.
+ */
+import { adviceFor } from "./diagnosis.js";
+import {
+  type CheckName,
+  type CheckResult,
+  type CheckStep,
+  outcomeOf,
+  type ResultCode,
+  type Usage,
+} from "./result.js";
+import type { Zone } from "./zones.js";
+
+const STEP_ORDER: CheckName[] = ["domain", "zone", "credentials", "permissions"];
+
+/** "ww5", "prde": the portal host's first label, the name people know their zone by. */
+export function zoneShortName(zone: Zone): string {
+  return new URL(zone.portalUrl).hostname.split(".")[0] as string;
+}
+
+/** "ww5 (America West)", "prde (Deutsch Pre-Release)": how a person sees a zone. */
+export function zoneLabel(zone: Zone, name = zone.name): string {
+  return `${zoneShortName(zone)} (${name})`;
+}
+
+/** The tracking identifier as it may be shown: its last 4 characters ("…1A2B"). */
+export function maskTrackingId(trackingId: string): string {
+  return trackingId.length > 4 ? `…${trackingId.slice(-4)}` : "…";
+}
+
+/** The zone a check uses, with the name to show. */
+export type Found = { zone: Zone; zoneName: string } | null;
+
+/** The permissions step from the probes' outcomes: fail if any entity is denied, warn if any is empty. */
+export function permissionsStep(
+  required: string[],
+  readable: string[],
+  empty: string[],
+  denied: string[],
+): CheckStep {
+  if (required.length === 0)
+    return step("permissions", "skip", "No entities are required, so no read access was probed.");
+  const parts: string[] = [];
+  if (denied.length > 0) parts.push(`The API user's security level cannot read ${list(denied)}.`);
+  if (readable.length > 0) parts.push(`It can read ${list(readable)}.`);
+  if (empty.length > 0) {
+    parts.push(
+      `${list(empty)} returned no records: there may be none yet, or the security level may hide them.`,
+    );
+  }
+  const status = denied.length > 0 ? "fail" : empty.length > 0 ? "warn" : "pass";
+  return step("permissions", status, parts.join(" "));
+}
+
+function list(items: string[]): string {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+
+export function step(name: CheckName, status: CheckStep["status"], detail: string): CheckStep {
+  return { name, status, detail };
+}
+
+/** Assembles the result: every step in contract order (unreached ones "skip"), outcome and advice. */
+export function buildResult(
+  input: { requestId: string; username: string },
+  ran: CheckStep[],
+  code: ResultCode,
+  found: Found,
+  usage: Usage | null,
+  context: { deniedEntities: string[]; requestId: string; retryAt?: Date },
+  skippedBecause = "Not checked, because an earlier check failed.",
+): CheckResult {
+  const checks = STEP_ORDER.map(
+    (name) => ran.find((done) => done.name === name) ?? step(name, "skip", skippedBecause),
+  );
+  const apiUrl = found?.zone.apiUrl ?? null;
+  return {
+    requestId: input.requestId,
+    outcome: outcomeOf(code),
+    code,
+    apiUrl,
+    zone: found?.zone.id ?? null,
+    zoneName: found?.zoneName ?? null,
+    username: input.username,
+    checks,
+    usage,
+    advice: adviceFor(code, { ...context, apiUrl }),
+  };
+}
+
+/**
+ * Last line of defence: the secret, and the tracking identifier beyond its last 4 characters, must
+ * not leave in any sentence, even one quoting Autotask. Values shorter than 4 characters are too
+ * common as substrings to scrub meaningfully.
+ */
+export function scrub(result: CheckResult, input: { secret: string; trackingId: string }): CheckResult {
+  const clean = (text: string) => {
+    let out = text;
+    if (input.secret.length >= 4) out = out.split(input.secret).join("[redacted]");
+    if (input.trackingId.length > 4) out = out.split(input.trackingId).join(maskTrackingId(input.trackingId));
+    return out;
+  };
+  return {
+    ...result,
+    zoneName: result.zoneName === null ? null : clean(result.zoneName),
+    checks: result.checks.map((check) => ({ ...check, detail: clean(check.detail) })),
+    advice: clean(result.advice),
+  };
+}
