@@ -19,10 +19,38 @@ type Block = {
 
 const ENTITIES: Record<string, string> = { "&lt;": "<", "&gt;": ">", "&amp;": "&" };
 
+const EMOJI: Record<string, string> = {
+  white_check_mark: "✅",
+  warning: "⚠️",
+  x: "❌",
+  white_circle: "⚪",
+  hourglass_flowing_sand: "⏳",
+  inbox_tray: "📥",
+  lock: "🔒",
+  grey_question: "❔",
+};
+
+/** Outside code spans: bold, italic and strike markers dropped, known emoji codes drawn. */
+function unformat(text: string): string {
+  return text
+    .split(/(`[^`\n]*`)/)
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : part
+            .replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[\s.,:;!?)])/g, "$1$2")
+            .replace(/(^|[\s(])_([^_\n]+)_(?=$|[\s.,:;!?)])/g, "$1$2")
+            .replace(/(^|[\s(])~([^~\n]+)~(?=$|[\s.,:;!?)])/g, "$1$2")
+            .replace(/:([a-z_]+):/g, (code, name: string) => EMOJI[name] ?? code),
+    )
+    .join("");
+}
+
 /**
  * Slack's angle-bracket markup in readable form: `<@U1>` -> `@U1`, `<@U1|ann>` -> `@ann`,
  * `<#C1>` -> `#C1`, `<!here>` -> `@here`, `<!date^…|fallback>` -> `fallback`,
- * `<https://x|label>` -> `label (https://x)`, `<https://x>` -> `https://x`; then `&lt;` `&gt;` `&amp;`.
+ * `<https://x|label>` -> `label (https://x)`, `<https://x>` -> `https://x`; bold, italic and strike
+ * markers dropped and known emoji codes drawn outside code spans; then `&lt;` `&gt;` `&amp;`.
  */
 export function mrkdwnToText(text: string): string {
   const links = text.replace(/<([^<>]*)>/g, (_whole, inner: string) => {
@@ -33,7 +61,7 @@ export function mrkdwnToText(text: string): string {
     if (target.startsWith("!")) return `@${label ?? target.slice(1)}`;
     return label && label !== target ? `${label} (${target})` : target;
   });
-  return links.replace(/&(lt|gt|amp);/g, (entity) => ENTITIES[entity] ?? entity);
+  return unformat(links).replace(/&(lt|gt|amp);/g, (entity) => ENTITIES[entity] ?? entity);
 }
 
 function textOf(value: TextObject | string | undefined): string {
@@ -61,7 +89,8 @@ function blockText(block: Block): string {
   switch (block.type) {
     case "section": {
       const parts = [textOf(block.text)];
-      if (block.fields) parts.push(block.fields.map((field) => textOf(field)).join("\n"));
+      // A field is "*Label*\nvalue" by convention: one line each reads better.
+      if (block.fields) parts.push(block.fields.map((field) => textOf(field).replace("\n", ": ")).join("\n"));
       if (block.accessory) parts.push(elementText(block.accessory));
       return parts.filter((part) => part !== "").join("\n");
     }

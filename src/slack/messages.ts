@@ -182,7 +182,7 @@ export type FinalMessage = SlackMessage & {
  */
 export function renderFinal(result: CheckResult, ctx: CheckContext): FinalMessage {
   const title = CODE_TITLE[result.code];
-  const headline = `${OUTCOME_MARK[result.outcome]} *${title}* for ${user(result.username)}`;
+  const headline = `${OUTCOME_MARK[result.outcome]} *${title}*`;
   const domain = result.apiUrl
     ? `*Domain to paste:* \`${escapeEntities(result.apiUrl)}\``
     : "*Domain to paste:* not determined (see the checks below)";
@@ -215,7 +215,10 @@ export function renderFinal(result: CheckResult, ctx: CheckContext): FinalMessag
   // The notification text is mrkdwn too: a mention in it would notify, so it is escaped like the blocks.
   const summary = result.apiUrl ? `Domain: ${escapeEntities(result.apiUrl)}` : "Domain not determined";
   return {
-    ...message(`${title} for ${user(result.username)}. ${summary}. ${escapeEntities(result.advice)}`, blocks),
+    ...message(
+      `${title} (API user ${user(result.username)}). ${summary}. ${escapeEntities(result.advice)}`,
+      blocks,
+    ),
     metadata: {
       event_type: RESULT_EVENT_TYPE,
       event_payload: {
@@ -244,7 +247,7 @@ export function renderFinalReply(result: CheckResult): SlackMessage {
 /** Ephemeral answer to `/autotask-connect help`. */
 export function renderHelp(): SlackMessage {
   const text = [
-    "*`/autotask-connect`* checks an Autotask API user and tells you which *Domain* to paste into the integration you are setting up.",
+    "`/autotask-connect` checks an Autotask API user and tells you which *Domain* to paste into the integration you are setting up.",
     "• `/autotask-connect` opens a form: portal URL, API username, secret, tracking identifier.",
     "• `/autotask-connect https://ww5.autotask.net` opens it with the portal URL filled in.",
     "• `/autotask-connect status` shows the last checks in this workspace.",
