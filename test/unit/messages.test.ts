@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type CheckResult, outcomeOf, RESULT_CODES, type ResultCode } from "../../src/autotask/result.js";
+import type { AuthorizedUsers } from "../../src/config.js";
 import { checkMessageBlocks } from "../../src/emulators/slack-block-limits.js";
 import { blocksToText, mrkdwnToText } from "../../src/slack/blocks-to-text.js";
 import {
@@ -273,9 +274,9 @@ describe("command answers", () => {
     expectWithinLimits(status);
   });
 
-  it.each([
-    [{ kind: "admins" } as const, /workspace admins and owners/],
-    [{ kind: "listed", userIds: ["U1"] } as const, /add your user ID `U0NOPE` to AUTHORIZED_USERS/],
+  it.each<[AuthorizedUsers, RegExp]>([
+    [{ kind: "admins" }, /workspace admins and owners/],
+    [{ kind: "listed", userIds: ["U1"] }, /add your user ID `U0NOPE` to AUTHORIZED_USERS/],
   ])("tells a refused person who can grant access (%j)", (authorized, expected) => {
     expect(blocksToText(renderRefusal(authorized, "U0NOPE"))).toMatch(expected);
   });
