@@ -1,0 +1,89 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv } from "ajv";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const schemaPath = path.resolve(repoRoot, "../shared/data/slack-manifest.schema.1.0.0.json");
+
+type Manifest = {
+  features: {
+    slash_commands: { command: string; url: string; usage_hint: string; description: string }[];
+    bot_user: { display_name: string };
+  };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean };
+};
+
+function loadSchema(): object {
+  if (!existsSync(schemaPath)) {
+    throw new Error(
+      `Slack's manifest schema is missing at ${schemaPath}. It is reference data beside the project ` +
+        "(slackapi/manifest-schema, schemas/manifest.schema.1.0.0.json); CI provides it.",
+    );
+  }
+  return JSON.parse(readFileSync(schemaPath, "utf8")) as object;
+}
+
+const manifest = parse(readFileSync(path.join(repoRoot, "manifest.yml"), "utf8")) as Manifest;
+
+function compileSchema() {
+  // Slack's schema carries its own annotation keywords ("_note"), so unknown keywords are allowed.
+  const ajv = new Ajv({ allErrors: true, strictSchema: false });
+  ajv.addFormat("uri", (value: string) => URL.canParse(value));
+  // It also says "regex" where JSON Schema says "pattern": enforce it all the same.
+  ajv.addKeyword({
+    keyword: "regex",
+    type: "string",
+    schemaType: "string",
+    validate: (pattern: string, value: string) => new RegExp(pattern).test(value),
+  });
+  return { ajv, validate: ajv.compile(loadSchema()) };
+}
+
+describe("manifest.yml", () => {
+  it("validates against Slack's published manifest schema", () => {
+    const { ajv, validate } = compileSchema();
+    const valid = validate(manifest);
+    expect(validate.errors ?? [], ajv.errorsText(validate.errors)).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it("would catch a manifest Slack refuses (the schema check is not a no-op)", () => {
+    const { validate } = compileSchema();
+    const broken = structuredClone(manifest) as unknown as {
+      display_information: { background_color: string };
+    };
+    broken.display_information.background_color = "blue";
+    expect(validate(broken)).toBe(false);
+    const tooLong = structuredClone(manifest);
+    (tooLong.features.slash_commands[0] as { command: string }).command = `/${"x".repeat(40)}`;
+    expect(validate(tooLong)).toBe(false);
+  });
+
+  it("declares /autotask-connect on the bot's events URL", () => {
+    const [command, ...others] = manifest.features.slash_commands;
+    expect(others).toEqual([]);
+    expect(command).toMatchObject({
+      command: "/autotask-connect",
+      url: "https://YOUR-HOST/slack/events",
+      usage_hint: "[help | status | portal URL]",
+    });
+  });
+
+  it("turns interactivity on at the same URL, for the modal and the retry button", () => {
+    expect(manifest.settings.interactivity).toEqual({
+      is_enabled: true,
+      request_url: "https://YOUR-HOST/slack/events",
+    });
+    expect(manifest.settings.socket_mode_enabled).toBe(false);
+  });
+
+  it("asks for exactly the scopes the bot uses", () => {
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
+      ["chat:write", "chat:write.public", "commands", "im:write", "users:read"].sort(),
+    );
+  });
+});
