@@ -44,7 +44,8 @@ export function permissionsStep(
     return step("permissions", "skip", "No entities are required, so no read access was probed.");
   const parts: string[] = [];
   if (denied.length > 0) parts.push(`The API user's security level cannot read ${list(denied)}.`);
-  if (readable.length > 0) parts.push(`It can read ${list(readable)}.`);
+  if (readable.length > 0)
+    parts.push(`${denied.length > 0 ? "It" : "The API user"} can read ${list(readable)}.`);
   if (empty.length > 0) {
     parts.push(
       `${list(empty)} returned no records: there may be none yet, or the security level may hide them.`,

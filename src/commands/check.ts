@@ -36,7 +36,9 @@ export function formatCheckResult(result: CheckResult): string {
       `Usage:   ${used.toLocaleString("en-US")} of ${limit.toLocaleString("en-US")} requests in ${timeframeMinutes} minutes`,
     );
   }
-  if (result.apiUrl && result.outcome !== "failed") lines.push(`Domain:  ${result.apiUrl}`);
+  // The Domain is proven once Autotask accepted the credentials there.
+  const proven = result.checks.some((check) => check.name === "credentials" && check.status === "pass");
+  if (result.apiUrl && proven) lines.push(`Domain:  ${result.apiUrl}`);
   lines.push(`Advice:  ${result.advice}`, "");
   return lines.join("\n");
 }
