@@ -172,7 +172,9 @@ const REQUIRED_FOR_START: Record<string, string> = {
  * what it should look like, so one start-up attempt shows all that needs fixing.
  */
 export function parseConfig(env: NodeJS.ProcessEnv, purpose: ConfigPurpose): ConfigResult {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable (PORT= in a .env file) means "not set", not "" or 0.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""));
+  const parsed = envSchema.safeParse(present);
   const problems = new Map<string, string>();
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -5,7 +5,7 @@ import type { RedisClient } from "./redis.js";
 
 export type EnqueueResult =
   | { ok: true; jobId: string; duplicate: boolean }
-  | { ok: false; reason: "unavailable" };
+  | { ok: false; reason: "unavailable"; detail: string };
 
 export type CheckProducer = {
   /** Adds the job unless one for the same view exists. Resolves within `deadlineMs`. */
@@ -27,7 +27,6 @@ export function createCheckProducer({ connection, prefix, deadlineMs = 1_500 }: 
     connection,
     prefix,
     defaultJobOptions: CHECK_JOB_OPTIONS,
-    skipWaitingForReady: true,
   });
   // The queue re-emits connection errors; without a listener Node would treat them as fatal.
   queue.on("error", () => {});
@@ -41,10 +40,10 @@ export function createCheckProducer({ connection, prefix, deadlineMs = 1_500 }: 
       });
       try {
         const added = await Promise.race([queue.add(CHECK_JOB, job, { jobId }), deadline]);
-        if (added === "timeout") return { ok: false, reason: "unavailable" };
+        if (added === "timeout") return { ok: false, reason: "unavailable", detail: `no answer within ${deadlineMs} ms` };
         return { ok: true, jobId, duplicate: added.data.requestId !== job.requestId };
-      } catch {
-        return { ok: false, reason: "unavailable" };
+      } catch (error) {
+        return { ok: false, reason: "unavailable", detail: (error as Error).message };
       } finally {
         clearTimeout(timer);
       }

@@ -1,16 +1,15 @@
 /** The Bolt app: HTTP receiver at POST /slack/events (signed requests only), or Socket Mode. */
-import bolt, { type BlockButtonAction, type ViewSubmitAction } from "@slack/bolt";
+import { App, type BlockButtonAction, HTTPReceiver, LogLevel, type ViewSubmitAction } from "@slack/bolt";
 import type { Config } from "../config.js";
 import type { OpsRoute } from "../ops/http.js";
 import { type Logger, toSlackLogger } from "../ops/logger.js";
 import { COMMAND, type createCommandHandler } from "./command.js";
-import type { createRetryActionHandler } from "./retry-action.js";
-import type { createSubmissionHandler } from "./submission.js";
 import { RETRY_ACTION_ID } from "./messages.js";
 import { CONNECT_CALLBACK_ID } from "./modal.js";
+import type { createRetryActionHandler } from "./retry-action.js";
+import type { createSubmissionHandler } from "./submission.js";
 
-const { App, HTTPReceiver, LogLevel } = bolt;
-type BoltApp = InstanceType<typeof App>;
+type BoltApp = App;
 
 export type SlackHandlers = {
   command: ReturnType<typeof createCommandHandler>;
@@ -64,7 +63,10 @@ export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppO
     ...(receiver ? { receiver } : { socketMode: true, appToken: slack.appToken }),
   });
   app.error(async (error) => {
-    logger.error({ code: (error as { code?: string }).code, message: error.message }, "unhandled error in a Slack handler");
+    logger.error(
+      { code: (error as { code?: string }).code, message: error.message },
+      "unhandled error in a Slack handler",
+    );
   });
 
   app.command(COMMAND, handlers.command);

@@ -4,9 +4,9 @@
  */
 import { randomUUID } from "node:crypto";
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from "@slack/bolt";
+import type { Logger } from "../ops/logger.js";
 import type { CheckJob } from "../queue/jobs.js";
 import type { EnqueueResult } from "../queue/producer.js";
-import type { Logger } from "../ops/logger.js";
 import type { Authorizer } from "./authorize.js";
 import { renderEnqueueFailed } from "./messages.js";
 import { BLOCK_IDS, buildSubmittedView, decodeMetadata, parseSubmission } from "./modal.js";
@@ -76,7 +76,7 @@ export function createSubmissionHandler(deps: SubmissionDeps) {
     };
     const queued = await deps.enqueue(job);
     if (!queued.ok) {
-      deps.logger.warn({ requestId, viewId: view.id }, "could not enqueue a check: queue unavailable");
+      deps.logger.warn({ requestId, viewId: view.id, detail: queued.detail }, "could not enqueue a check: queue unavailable");
       await ack(fieldError(renderEnqueueFailed()));
       return;
     }

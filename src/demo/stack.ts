@@ -1,0 +1,199 @@
+/**
+ * The whole bot on loopback: Slack and Autotask emulators, the real runtime (HTTP receiver fed
+ * signed requests, BullMQ queue and worker on a real Redis). Used by the offline demo, the
+ * end-to-end tests and the benchmarks, so all three exercise the same path a deployment does.
+ */
+import { randomBytes } from "node:crypto";
+import type { DestinationStream } from "pino";
+import { type Config, parseConfig, type Role } from "../config.js";
+import { type AutotaskEmulator, type EmulatedApiUser, startAutotaskEmulator, type EmulatorOptions } from "../emulators/autotask.js";
+import { type EmulatedThread, type SlackEmulator, startSlackEmulator } from "../emulators/slack.js";
+import {
+  blockActionBody,
+  inputValues,
+  postSigned,
+  type SignedResponse,
+  slashCommandBody,
+  viewSubmissionBody,
+} from "../emulators/slack-requests.js";
+import { createLogger } from "../ops/logger.js";
+import { generateCredentialsKey } from "../security/envelope.js";
+import type { SecretScrubber } from "../security/redact.js";
+import { BLOCK_IDS, CONNECT_CALLBACK_ID } from "../slack/modal.js";
+import { type Runtime, type RuntimeOptions, startRuntime } from "../runtime.js";
+
+export const DEMO_TEAM = "T0DEMO";
+export const DEMO_CHANNEL = "C0DEMO";
+export const DEMO_ADMIN = "U0ADMIN";
+
+export type StackOptions = {
+  redisUrl: string;
+  /** Queue prefix; every stack in a shared Redis needs its own. */
+  prefix: string;
+  /** Extra environment (AUTHORIZED_USERS, AUTOTASK_REQUIRED_ENTITIES, ...). */
+  env?: Record<string, string>;
+  autotask?: EmulatorOptions;
+  logLevel?: string;
+  /** Where log lines go. @defaultValue nowhere */
+  logDestination?: DestinationStream;
+  scrubber?: SecretScrubber;
+  role?: Role;
+  stall?: RuntimeOptions["stall"];
+  admit?: RuntimeOptions["admit"];
+  /** Reuse emulators of another stack (several bot processes, one Slack and Autotask). */
+  shared?: { slack: SlackEmulator; autotask: AutotaskEmulator; credentialsKey: Buffer; signingSecret: string };
+};
+
+export type Credentials = { portalUrl: string; username: string; secret: string; trackingId: string };
+
+export type Stack = {
+  slack: SlackEmulator;
+  autotask: AutotaskEmulator;
+  runtime: Runtime;
+  config: Config;
+  botUrl: string;
+  signingSecret: string;
+  credentialsKey: Buffer;
+  /** Sends `/autotask-connect <text>` as Slack would; resolves with the HTTP answer and the trigger used. */
+  slashCommand(options: { userId?: string; channelId?: string; text?: string }): Promise<SignedResponse & { triggerId: string; responseUrl: string }>;
+  /** Opens the modal through the command, then submits it with these values. */
+  submitCheck(credentials: Credentials, options?: { userId?: string; channelId?: string }): Promise<{ viewId: string; answer: SignedResponse }>;
+  /** Submits an already opened view (by id) again or with other values. */
+  submitView(viewId: string, values: Record<string, string | null>, userId?: string): Promise<SignedResponse>;
+  /** Clicks a button in a message. */
+  clickButton(options: { userId?: string; channelId: string; messageTs: string; actionId: string; value?: string }): Promise<SignedResponse>;
+  /** Resolves with the thread whose parent carries final metadata for this username. */
+  waitForResult(username: string, options?: { channelId?: string; timeoutMs?: number }): Promise<EmulatedThread>;
+  close(): Promise<void>;
+};
+
+/** The thread of the check for `username` in this channel once its final state is written. */
+export function finishedThread(slack: SlackEmulator, channelId: string, username: string): EmulatedThread | undefined {
+  return slack
+    .thread(channelId)
+    .find(
+      (thread) =>
+        (thread.metadata as { event_payload?: { username?: string } } | undefined)?.event_payload?.username === username &&
+        thread.replies.length > 0,
+    );
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const slack = options.shared?.slack ?? (await startSlackEmulator());
+  const autotask = options.shared?.autotask ?? (await startAutotaskEmulator(options.autotask));
+  const signingSecret = options.shared?.signingSecret ?? randomBytes(16).toString("hex");
+  const credentialsKey = options.shared?.credentialsKey ?? generateCredentialsKey();
+  slack.setChannel(DEMO_CHANNEL, { kind: "public", botIsMember: true, name: "msp-ops" });
+  slack.setUser(DEMO_ADMIN, { isAdmin: true, name: "dana" });
+
+  const parsed = parseConfig(
+    {
+      SLACK_BOT_TOKEN: "xoxb-emulated-token",
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+      PORT: "0",
+      REDIS_URL: options.redisUrl,
+      QUEUE_PREFIX: options.prefix,
+      AUTOTASK_ORIGIN_OVERRIDE: autotask.origin,
+      LOG_LEVEL: options.logLevel ?? "silent",
+      ...options.env,
+    },
+    { kind: "start", role: options.role ?? "all" },
+  );
+  if (!parsed.ok) throw new Error(parsed.message);
+  const config = parsed.config;
+  const logger = createLogger({
+    level: config.logLevel,
+    pretty: false,
+    destination: options.logDestination ?? { write: () => {} },
+    scrubber: options.scrubber,
+  });
+  const runtime = await startRuntime({
+    config,
+    role: options.role ?? "all",
+    logger,
+    credentialsKey,
+    scrubber: options.scrubber,
+    stall: options.stall,
+    admit: options.admit,
+  });
+  const botUrl = `http://127.0.0.1:${runtime.port}/slack/events`;
+  const teamId = slack.teamId;
+
+  const stack: Stack = {
+    slack,
+    autotask,
+    runtime,
+    config,
+    botUrl,
+    signingSecret,
+    credentialsKey,
+
+    async slashCommand({ userId = DEMO_ADMIN, channelId = DEMO_CHANNEL, text = "" }) {
+      const triggerId = slack.issueTriggerId();
+      const responseUrl = slack.responseUrlFor(channelId);
+      const body = slashCommandBody({ userId, channelId, teamId, triggerId, responseUrl, text });
+      const answer = await postSigned(botUrl, signingSecret, body);
+      return { ...answer, triggerId, responseUrl };
+    },
+
+    async submitCheck(credentials, { userId = DEMO_ADMIN, channelId = DEMO_CHANNEL } = {}) {
+      const command = await stack.slashCommand({ userId, channelId });
+      const opened = await slack.waitFor(() =>
+        slack.callsOf("views.open").find((call) => call.args.trigger_id === command.triggerId && (call.response as { ok?: boolean }).ok),
+      );
+      const viewId = (opened.response as { view: { id: string } }).view.id;
+      const answer = await stack.submitView(
+        viewId,
+        {
+          [BLOCK_IDS.portalUrl]: credentials.portalUrl,
+          [BLOCK_IDS.username]: credentials.username,
+          [BLOCK_IDS.secret]: credentials.secret,
+          [BLOCK_IDS.trackingId]: credentials.trackingId,
+        },
+        userId,
+      );
+      return { viewId, answer };
+    },
+
+    async submitView(viewId, values, userId = DEMO_ADMIN) {
+      const view = slack.view(viewId) as { private_metadata?: string } | undefined;
+      const body = viewSubmissionBody(
+        { id: viewId, callbackId: CONNECT_CALLBACK_ID, privateMetadata: view?.private_metadata ?? "", values: inputValues(values) },
+        { id: userId, teamId },
+      );
+      return postSigned(botUrl, signingSecret, body);
+    },
+
+    clickButton({ userId = DEMO_ADMIN, channelId, messageTs, actionId, value }) {
+      const body = blockActionBody({
+        user: { id: userId, teamId },
+        channelId,
+        messageTs,
+        actionId,
+        value,
+        triggerId: slack.issueTriggerId(),
+        responseUrl: slack.responseUrlFor(channelId),
+      });
+      return postSigned(botUrl, signingSecret, body);
+    },
+
+    waitForResult(username, { channelId = DEMO_CHANNEL, timeoutMs = 15_000 } = {}) {
+      return slack.waitFor(() => {
+        const thread = finishedThread(slack, channelId, username);
+        return thread?.replies.some((reply) => reply.text.startsWith("Done")) ? thread : undefined;
+      }, timeoutMs);
+    },
+
+    async close() {
+      await runtime.stop(2_000);
+      if (!options.shared) {
+        await slack.close();
+        await autotask.close();
+      }
+    },
+  };
+  return stack;
+}
+
+export type { EmulatedApiUser };
