@@ -8,11 +8,26 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BLOCK_KIT_LIMITS, checkMessageBlocks, checkView } from "./slack-block-limits.js";
+import { checkMessageBlocks } from "./slack-block-limits.js";
+import {
+  type Answer,
+  type Args,
+  type EmulatedChannel,
+  type EmulatedThread,
+  type EmulatedUser,
+  type EphemeralMessage,
+  fail,
+  SlackWorkspace,
+} from "./slack-workspace.js";
 
-export type ChannelKind = "public" | "private" | "im";
-export type EmulatedChannel = { kind: ChannelKind; botIsMember: boolean; name?: string };
-export type EmulatedUser = { isAdmin?: boolean; isOwner?: boolean; name?: string; isBot?: boolean };
+export type {
+  ChannelKind,
+  EmulatedChannel,
+  EmulatedMessage,
+  EmulatedThread,
+  EmulatedUser,
+  EphemeralMessage,
+} from "./slack-workspace.js";
 
 /** An injected failure: an HTTP 500, a 429 with Retry-After, or `{ ok: false, error }`. */
 export type SlackFault = { status: 500 } | { status: 429; retryAfterSeconds: number } | { error: string };
@@ -20,19 +35,6 @@ export type SlackFault = { status: 500 } | { status: 429; retryAfterSeconds: num
 /** One request the emulator answered. `method` is the Web API method, or "response_url". */
 export type RecordedCall = { method: string; args: Record<string, unknown>; at: number; response: unknown };
 
-export type EmulatedMessage = {
-  channel: string;
-  ts: string;
-  /** The parent's ts for a thread reply. */
-  threadTs?: string;
-  text: string;
-  blocks: unknown[];
-  metadata?: unknown;
-  /** How many times chat.update rewrote it. */
-  edits: number;
-};
-export type EmulatedThread = EmulatedMessage & { replies: EmulatedMessage[] };
-export type EphemeralMessage = { channel: string; user: string; text: string; blocks: unknown[]; at: number };
 export type ResponseUrlPost = { id: string; channelId: string; body: unknown; at: number };
 
 export type SlackEmulatorOptions = {
@@ -50,24 +52,12 @@ export type SlackEmulatorOptions = {
   botUserId?: string;
 };
 
-type Args = Record<string, unknown>;
-type Answer = { ok: boolean; [key: string]: unknown };
-type Trigger = { expiresAt: number; used: boolean };
-type StoredView = { view: Args; hash: string };
 type ResponseUrl = { channelId: string; uses: number; expiresAt: number };
 
 const JSON_FIELDS = new Set(["blocks", "attachments", "metadata", "view"]);
 const RESPONSE_URL_USES = 5;
 const RESPONSE_URL_TTL_MS = 30 * 60 * 1000;
 const DEFAULT_SCOPES = ["commands", "chat:write", "chat:write.public", "users:read", "im:write"];
-
-function fail(error: string, extra: Args = {}): Answer {
-  return { ok: false, error, ...extra };
-}
-
-function invalid(error: string, messages: string[]): Answer {
-  return fail(error, { errors: messages, response_metadata: { messages } });
-}
 
 /** Parses a Web API body: form-encoded (what WebClient sends, objects as JSON strings) or JSON. */
 function parseArgs(raw: string, contentType: string | undefined): Args {
@@ -89,40 +79,31 @@ function parseArgs(raw: string, contentType: string | undefined): Args {
   return args;
 }
 
-function str(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
 export class SlackEmulator {
   /** Every answered request, in order. */
   readonly calls: RecordedCall[] = [];
-  readonly ephemerals: EphemeralMessage[] = [];
   readonly responsePosts: ResponseUrlPost[] = [];
 
   private readonly events = new EventEmitter();
-  private readonly channels = new Map<string, EmulatedChannel>();
-  private readonly users = new Map<string, EmulatedUser>();
-  private readonly messages: EmulatedMessage[] = [];
-  private readonly triggers = new Map<string, Trigger>();
-  private readonly views = new Map<string, StoredView>();
+  private readonly workspace: SlackWorkspace;
   private readonly responseUrls = new Map<string, ResponseUrl>();
   private readonly faults = new Map<string, { fault: SlackFault; times: number }[]>();
-  private sequence = 100;
   private readonly now: () => number;
-  private readonly options: Required<Omit<SlackEmulatorOptions, "token" | "now">> & { token?: string };
+  private readonly token: string | undefined;
 
   private constructor(
     private readonly server: Server,
     options: SlackEmulatorOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.options = {
+    this.token = options.token;
+    this.workspace = new SlackWorkspace({
+      now: this.now,
       triggerTtlMs: options.triggerTtlMs ?? 3_000,
       scopes: options.scopes ?? DEFAULT_SCOPES,
       teamId: options.teamId ?? "T0EMULATED",
       botUserId: options.botUserId ?? "UBOT",
-      token: options.token,
-    };
+    });
     this.events.setMaxListeners(0);
   }
 
@@ -150,26 +131,29 @@ export class SlackEmulator {
   }
 
   get teamId(): string {
-    return this.options.teamId;
+    return this.workspace.settingsOf().teamId;
   }
 
   get botUserId(): string {
-    return this.options.botUserId;
+    return this.workspace.settingsOf().botUserId;
+  }
+
+  /** Ephemeral messages posted with chat.postEphemeral, in order. */
+  get ephemerals(): EphemeralMessage[] {
+    return this.workspace.ephemerals;
   }
 
   setChannel(id: string, channel: EmulatedChannel): void {
-    this.channels.set(id, { ...channel });
+    this.workspace.setChannel(id, channel);
   }
 
   setUser(id: string, user: EmulatedUser): void {
-    this.users.set(id, { ...user });
+    this.workspace.setUser(id, user);
   }
 
   /** A trigger id as Slack sends with a slash command or a click: valid for 3 s, once. */
   issueTriggerId(): string {
-    const id = `${this.nextSequence()}.${randomBytes(6).toString("hex")}`;
-    this.triggers.set(id, { expiresAt: this.now() + this.options.triggerTtlMs, used: false });
-    return id;
+    return this.workspace.issueTriggerId();
   }
 
   /** A response_url for a command typed in this channel, hosted here: 5 uses within 30 minutes. */
@@ -191,20 +175,12 @@ export class SlackEmulator {
 
   /** A channel's top-level messages in order, each with its replies, as they read now. */
   thread(channelId: string): EmulatedThread[] {
-    const inChannel = this.messages.filter((message) => message.channel === channelId);
-    return inChannel
-      .filter((message) => message.threadTs === undefined)
-      .map((parent) => ({
-        ...structuredClone(parent),
-        replies: inChannel
-          .filter((reply) => reply.threadTs === parent.ts)
-          .map((reply) => structuredClone(reply)),
-      }));
+    return this.workspace.thread(channelId);
   }
 
   /** The view Slack shows now under this id, or undefined. */
   view(id: string): Args | undefined {
-    return this.views.get(id)?.view;
+    return this.workspace.view(id);
   }
 
   /** Calls of one method, in order. */
@@ -245,16 +221,6 @@ export class SlackEmulator {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private nextSequence(): number {
-    this.sequence += 1;
-    return this.sequence;
-  }
-
-  private nextTs(): string {
-    const n = this.nextSequence();
-    return `${1_700_000_000 + Math.floor(n / 1_000_000)}.${String(n % 1_000_000).padStart(6, "0")}`;
-  }
-
   private record(method: string, args: Args, response: unknown): void {
     this.calls.push({ method, args, at: this.now(), response });
     this.events.emit("change");
@@ -292,7 +258,7 @@ export class SlackEmulator {
       return this.answer(res, method, {}, fail("invalid_json"));
     }
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    const token = bearer ?? str(args.token);
+    const token = bearer ?? (typeof args.token === "string" && args.token !== "" ? args.token : undefined);
     delete args.token;
 
     const fault = this.takeFault(method);
@@ -308,11 +274,10 @@ export class SlackEmulator {
     }
     if (fault) return this.answer(res, method, args, fail(fault.error));
     if (!token) return this.answer(res, method, args, fail("not_authed"));
-    if (this.options.token !== undefined && token !== this.options.token) {
+    if (this.token !== undefined && token !== this.token) {
       return this.answer(res, method, args, fail("invalid_auth"));
     }
-    const handler = this.methods[method];
-    return this.answer(res, method, args, handler ? handler(args) : fail("unknown_method"));
+    return this.answer(res, method, args, this.workspace.call(method, args));
   }
 
   private answer(res: ServerResponse, method: string, args: Args, answer: Answer): void {
@@ -353,207 +318,6 @@ export class SlackEmulator {
   }
 
   /** Resolves a channel argument (a user id means the bot's DM with that user) for posting. */
-  private channelFor(id: string | undefined): { id: string; channel: EmulatedChannel } | Answer {
-    if (!id) return fail("channel_not_found");
-    if (/^[UW]/.test(id)) return { id: this.openIm(id), channel: { kind: "im", botIsMember: true } };
-    const channel = this.channels.get(id);
-    if (!channel) return fail("channel_not_found");
-    if (channel.botIsMember) return { id, channel };
-    if (channel.kind === "public") {
-      return this.options.scopes.includes("chat:write.public") ? { id, channel } : fail("not_in_channel");
-    }
-    return fail("channel_not_found");
-  }
-
-  private openIm(userId: string): string {
-    const id = `D${userId.slice(1)}`;
-    if (!this.channels.has(id)) this.channels.set(id, { kind: "im", botIsMember: true });
-    return id;
-  }
-
-  private checkTrigger(id: string | undefined): Answer | undefined {
-    if (!id) return invalid("invalid_arguments", ["[ERROR] missing required field: trigger_id"]);
-    const trigger = this.triggers.get(id);
-    if (!trigger) return fail("invalid_trigger_id");
-    if (trigger.used) return fail("exchanged_trigger_id");
-    if (this.now() > trigger.expiresAt) return fail("expired_trigger_id");
-    return undefined;
-  }
-
-  private storeView(view: Args, id = `V${this.nextSequence()}`, rootId = id): Answer {
-    const hash = `${this.nextSequence()}.${randomBytes(4).toString("hex")}`;
-    const stored = {
-      ...view,
-      id,
-      hash,
-      team_id: this.options.teamId,
-      root_view_id: rootId,
-      state: { values: {} },
-      bot_id: "BEMULATED",
-    };
-    this.views.set(id, { view: stored, hash });
-    return { ok: true, view: stored };
-  }
-
-  private openView(args: Args, rootId?: string): Answer {
-    const triggerProblem = this.checkTrigger(str(args.trigger_id));
-    if (triggerProblem) return triggerProblem;
-    const problems = checkView(args.view);
-    if (problems.length > 0) return invalid("invalid_arguments", problems);
-    (this.triggers.get(args.trigger_id as string) as Trigger).used = true;
-    const id = `V${this.nextSequence()}`;
-    return this.storeView(args.view as Args, id, rootId ?? id);
-  }
-
-  private postMessage(args: Args): Answer {
-    const target = this.channelFor(str(args.channel));
-    if ("ok" in target) return target;
-    const text = typeof args.text === "string" ? args.text.slice(0, BLOCK_KIT_LIMITS.messageText) : "";
-    const blocks = args.blocks ?? [];
-    if (text === "" && (!Array.isArray(blocks) || blocks.length === 0)) return fail("no_text");
-    const problems = checkMessageBlocks(blocks);
-    if (problems.length > 0) return invalid("invalid_blocks", problems);
-    if (args.metadata !== undefined && !validMetadata(args.metadata)) return fail("invalid_metadata_format");
-    let threadTs: string | undefined;
-    if (str(args.thread_ts)) {
-      const parent = this.messages.find((m) => m.channel === target.id && m.ts === args.thread_ts);
-      if (!parent) return fail("thread_not_found");
-      threadTs = parent.threadTs ?? parent.ts;
-    }
-    const message: EmulatedMessage = {
-      channel: target.id,
-      ts: this.nextTs(),
-      text,
-      blocks: blocks as unknown[],
-      edits: 0,
-      ...(threadTs && { threadTs }),
-      ...(args.metadata !== undefined && { metadata: args.metadata }),
-    };
-    this.messages.push(message);
-    return { ok: true, channel: target.id, ts: message.ts, message: this.wire(message) };
-  }
-
-  private update(args: Args): Answer {
-    const target = this.channelFor(str(args.channel));
-    if ("ok" in target) return target;
-    const message = this.messages.find((m) => m.channel === target.id && m.ts === args.ts);
-    if (!message) return fail("message_not_found");
-    const text = typeof args.text === "string" ? args.text : undefined;
-    if (text === undefined && args.blocks === undefined) return fail("no_text");
-    if (text !== undefined && text.length > BLOCK_KIT_LIMITS.updateText) return fail("msg_too_long");
-    if (args.blocks !== undefined) {
-      const problems = checkMessageBlocks(args.blocks);
-      if (problems.length > 0) return invalid("invalid_blocks", problems);
-    }
-    if (args.metadata !== undefined && !validMetadata(args.metadata)) return fail("invalid_metadata_format");
-    if (text !== undefined) message.text = text;
-    if (args.blocks !== undefined) message.blocks = args.blocks as unknown[];
-    if (args.metadata !== undefined) message.metadata = args.metadata;
-    message.edits += 1;
-    return { ok: true, channel: target.id, ts: message.ts, text: message.text, message: this.wire(message) };
-  }
-
-  private wire(message: EmulatedMessage): Args {
-    return {
-      type: "message",
-      user: this.options.botUserId,
-      bot_id: "BEMULATED",
-      text: message.text,
-      blocks: message.blocks,
-      ts: message.ts,
-      ...(message.threadTs && { thread_ts: message.threadTs }),
-      ...(message.metadata !== undefined && { metadata: message.metadata }),
-    };
-  }
-
-  private readonly methods: Record<string, (args: Args) => Answer> = {
-    "auth.test": () => ({
-      ok: true,
-      url: "https://emulated.slack.com/",
-      team: "Emulated",
-      user: "autotask-connect",
-      team_id: this.options.teamId,
-      user_id: this.options.botUserId,
-      bot_id: "BEMULATED",
-      is_enterprise_install: false,
-    }),
-    "views.open": (args) => this.openView(args),
-    "views.push": (args) => this.openView(args),
-    "views.update": (args) => {
-      const id =
-        str(args.view_id) ?? [...this.views].find(([, v]) => v.view.external_id === args.external_id)?.[0];
-      const current = id ? this.views.get(id) : undefined;
-      if (!id || !current) return fail("not_found");
-      if (str(args.hash) && args.hash !== current.hash) return fail("hash_conflict");
-      const problems = checkView(args.view);
-      if (problems.length > 0) return invalid("invalid_arguments", problems);
-      return this.storeView(args.view as Args, id, current.view.root_view_id as string);
-    },
-    "chat.postMessage": (args) => this.postMessage(args),
-    "chat.update": (args) => this.update(args),
-    "chat.postEphemeral": (args) => {
-      const target = this.channelFor(str(args.channel));
-      if ("ok" in target) return target;
-      const user = str(args.user);
-      if (!user) return fail("user_not_found");
-      const blocks = args.blocks ?? [];
-      const text = typeof args.text === "string" ? args.text : "";
-      if (text === "" && (!Array.isArray(blocks) || blocks.length === 0)) return fail("no_text");
-      const problems = checkMessageBlocks(blocks);
-      if (problems.length > 0) return invalid("invalid_blocks", problems);
-      this.ephemerals.push({ channel: target.id, user, text, blocks: blocks as unknown[], at: this.now() });
-      return { ok: true, message_ts: this.nextTs() };
-    },
-    "users.info": (args) => {
-      const id = str(args.user) ?? "";
-      const user = this.users.get(id);
-      if (!user) return fail("user_not_found");
-      return {
-        ok: true,
-        user: {
-          id,
-          team_id: this.options.teamId,
-          name: user.name ?? id.toLowerCase(),
-          real_name: user.name ?? id,
-          deleted: false,
-          is_admin: user.isAdmin ?? false,
-          is_owner: user.isOwner ?? false,
-          is_primary_owner: false,
-          is_bot: user.isBot ?? false,
-        },
-      };
-    },
-    "conversations.open": (args) => {
-      const ids = String(args.users ?? "")
-        .split(",")
-        .filter(Boolean);
-      if (ids.length !== 1 || !/^[UW]/.test(ids[0] as string)) return fail("user_not_found");
-      return { ok: true, channel: { id: this.openIm(ids[0] as string) } };
-    },
-    "conversations.info": (args) => {
-      const id = str(args.channel) ?? "";
-      const channel = this.channels.get(id);
-      if (!channel || (channel.kind !== "public" && !channel.botIsMember)) return fail("channel_not_found");
-      return {
-        ok: true,
-        channel: {
-          id,
-          name: channel.name ?? id.toLowerCase(),
-          is_channel: channel.kind === "public",
-          is_group: channel.kind === "private",
-          is_im: channel.kind === "im",
-          is_private: channel.kind !== "public",
-          is_member: channel.botIsMember,
-        },
-      };
-    },
-  };
-}
-
-function validMetadata(value: unknown): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  const { event_type, event_payload } = value as Args;
-  return typeof event_type === "string" && typeof event_payload === "object" && event_payload !== null;
 }
 
 /** Starts a Slack Web API emulator on a free loopback port. Close it with `close()`. */
