@@ -5,25 +5,22 @@ import { fileURLToPath } from "node:url";
 import { type CommandIO, type CommandModule, EXIT } from "./commands/command.js";
 import { PRODUCT, VERSION } from "./version.js";
 
-// A variable specifier keeps the type checker from requiring modules other people are still writing.
-const lazy = (specifier: string) => () => import(specifier) as Promise<CommandModule>;
-
 /** Command name -> its module (src/commands/<name>.ts, exporting `run`). */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   start: {
     summary: "run the Slack bot (web and worker; --role web|worker to split)",
-    load: lazy("./commands/start.js"),
+    load: () => import("./commands/start.js"),
   },
   resolve: {
     summary: "resolve <portal-url> [--json]: print the API origin to paste as the Domain",
-    load: lazy("./commands/resolve.js"),
+    load: () => import("./commands/resolve.js"),
   },
   check: {
     summary:
       "check --username U --tracking-id T [--portal-url P] [--json]: validate API credentials (secret from AUTOTASK_SECRET or a prompt)",
-    load: lazy("./commands/check.js"),
+    load: () => import("./commands/check.js"),
   },
-  demo: { summary: "run the whole flow offline against emulators", load: lazy("./commands/demo.js") },
+  demo: { summary: "run the whole flow offline against emulators", load: () => import("./commands/demo.js") },
 };
 
 function usage(): string {

@@ -10,6 +10,7 @@ import { type EmbeddedRedis, redisAnswers, startEmbeddedRedis } from "../ops/emb
 import { createLogger } from "../ops/logger.js";
 import { startRuntime } from "../runtime.js";
 import { loadOrCreateKeyFile } from "../security/key-file.js";
+import type { CommandIO } from "./command.js";
 
 const ROLES: readonly Role[] = ["all", "web", "worker"];
 const DATA_DIR = resolve(".data");
@@ -22,35 +23,42 @@ To connect the bot to Slack:
      or an app-level token (xapp-...) into SLACK_APP_TOKEN for Socket Mode.
 See README.md, "Create the Slack app". To see the bot work without Slack: npm run demo`;
 
-export async function main(argv: string[]): Promise<number> {
+export async function run({ argv, env, stderr }: CommandIO): Promise<number> {
   let role: Role;
   try {
-    const { values } = parseArgs({ args: argv, options: { role: { type: "string", default: "all" } }, strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { role: { type: "string", default: "all" } },
+      strict: true,
+    });
     if (!ROLES.includes(values.role as Role)) throw new Error(`--role must be one of ${ROLES.join(", ")}`);
     role = values.role as Role;
   } catch (error) {
-    process.stderr.write(`autotask-connect start: ${(error as Error).message}\n`);
+    stderr.write(`autotask-connect start: ${(error as Error).message}\n`);
     return 2;
   }
 
-  const parsed = parseConfig(process.env, { kind: "start", role });
+  const parsed = parseConfig(env, { kind: "start", role });
   if (!parsed.ok) {
     const slackMissing = /SLACK_BOT_TOKEN: required|SLACK_SIGNING_SECRET: required/.test(parsed.message);
-    process.stderr.write(`${parsed.message}\n${slackMissing ? `${SLACK_SETUP_HELP}\n` : ""}`);
+    stderr.write(`${parsed.message}\n${slackMissing ? `${SLACK_SETUP_HELP}\n` : ""}`);
     return 2;
   }
   let config: Config = parsed.config;
   const logger = createLogger({ level: config.logLevel });
 
   let embedded: EmbeddedRedis | null = null;
-  if (!process.env.REDIS_URL && !config.redis.clusterNodes && !(await redisAnswers("127.0.0.1", 6379))) {
+  if (!env.REDIS_URL && !config.redis.clusterNodes && !(await redisAnswers("127.0.0.1", 6379))) {
     try {
       embedded = await startEmbeddedRedis({ dir: resolve(DATA_DIR, "redis") });
     } catch (error) {
       logger.fatal((error as Error).message);
       return 1;
     }
-    logger.info({ url: embedded.url, dir: resolve(DATA_DIR, "redis") }, "no Redis configured or running: started a private redis-server (AOF on)");
+    logger.info(
+      { url: embedded.url, dir: resolve(DATA_DIR, "redis") },
+      "no Redis configured or running: started a private redis-server (AOF on)",
+    );
     config = { ...config, redis: { ...config.redis, url: embedded.url } };
   }
 

@@ -6,7 +6,12 @@
 import { randomBytes } from "node:crypto";
 import type { DestinationStream } from "pino";
 import { type Config, parseConfig, type Role } from "../config.js";
-import { type AutotaskEmulator, type EmulatedApiUser, startAutotaskEmulator, type EmulatorOptions } from "../emulators/autotask.js";
+import {
+  type AutotaskEmulator,
+  type EmulatedApiUser,
+  type EmulatorOptions,
+  startAutotaskEmulator,
+} from "../emulators/autotask.js";
 import { type EmulatedThread, type SlackEmulator, startSlackEmulator } from "../emulators/slack.js";
 import {
   blockActionBody,
@@ -17,10 +22,10 @@ import {
   viewSubmissionBody,
 } from "../emulators/slack-requests.js";
 import { createLogger } from "../ops/logger.js";
+import { type Runtime, type RuntimeOptions, startRuntime } from "../runtime.js";
 import { generateCredentialsKey } from "../security/envelope.js";
 import type { SecretScrubber } from "../security/redact.js";
 import { BLOCK_IDS, CONNECT_CALLBACK_ID } from "../slack/modal.js";
-import { type Runtime, type RuntimeOptions, startRuntime } from "../runtime.js";
 
 export const DEMO_TEAM = "T0DEMO";
 export const DEMO_CHANNEL = "C0DEMO";
@@ -39,9 +44,16 @@ export type StackOptions = {
   scrubber?: SecretScrubber;
   role?: Role;
   stall?: RuntimeOptions["stall"];
+  /** Faster retries of transient Autotask failures (tests). */
+  retry?: RuntimeOptions["retry"];
   admit?: RuntimeOptions["admit"];
   /** Reuse emulators of another stack (several bot processes, one Slack and Autotask). */
-  shared?: { slack: SlackEmulator; autotask: AutotaskEmulator; credentialsKey: Buffer; signingSecret: string };
+  shared?: {
+    slack: SlackEmulator;
+    autotask: AutotaskEmulator;
+    credentialsKey: Buffer;
+    signingSecret: string;
+  };
 };
 
 export type Credentials = { portalUrl: string; username: string; secret: string; trackingId: string };
@@ -55,26 +67,46 @@ export type Stack = {
   signingSecret: string;
   credentialsKey: Buffer;
   /** Sends `/autotask-connect <text>` as Slack would; resolves with the HTTP answer and the trigger used. */
-  slashCommand(options: { userId?: string; channelId?: string; text?: string }): Promise<SignedResponse & { triggerId: string; responseUrl: string }>;
+  slashCommand(options: {
+    userId?: string;
+    channelId?: string;
+    text?: string;
+  }): Promise<SignedResponse & { triggerId: string; responseUrl: string }>;
   /** Opens the modal through the command, then submits it with these values. */
-  submitCheck(credentials: Credentials, options?: { userId?: string; channelId?: string }): Promise<{ viewId: string; answer: SignedResponse }>;
+  submitCheck(
+    credentials: Credentials,
+    options?: { userId?: string; channelId?: string },
+  ): Promise<{ viewId: string; answer: SignedResponse }>;
   /** Submits an already opened view (by id) again or with other values. */
   submitView(viewId: string, values: Record<string, string | null>, userId?: string): Promise<SignedResponse>;
   /** Clicks a button in a message. */
-  clickButton(options: { userId?: string; channelId: string; messageTs: string; actionId: string; value?: string }): Promise<SignedResponse>;
+  clickButton(options: {
+    userId?: string;
+    channelId: string;
+    messageTs: string;
+    actionId: string;
+    value?: string;
+  }): Promise<SignedResponse>;
   /** Resolves with the thread whose parent carries final metadata for this username. */
-  waitForResult(username: string, options?: { channelId?: string; timeoutMs?: number }): Promise<EmulatedThread>;
+  waitForResult(
+    username: string,
+    options?: { channelId?: string; timeoutMs?: number },
+  ): Promise<EmulatedThread>;
   close(): Promise<void>;
 };
 
 /** The thread of the check for `username` in this channel once its final state is written. */
-export function finishedThread(slack: SlackEmulator, channelId: string, username: string): EmulatedThread | undefined {
+export function finishedThread(
+  slack: SlackEmulator,
+  channelId: string,
+  username: string,
+): EmulatedThread | undefined {
   return slack
     .thread(channelId)
     .find(
       (thread) =>
-        (thread.metadata as { event_payload?: { username?: string } } | undefined)?.event_payload?.username === username &&
-        thread.replies.length > 0,
+        (thread.metadata as { event_payload?: { username?: string } } | undefined)?.event_payload
+          ?.username === username && thread.replies.length > 0,
     );
 }
 
@@ -115,6 +147,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     credentialsKey,
     scrubber: options.scrubber,
     stall: options.stall,
+    retry: options.retry,
     admit: options.admit,
   });
   const botUrl = `http://127.0.0.1:${runtime.port}/slack/events`;
@@ -140,7 +173,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     async submitCheck(credentials, { userId = DEMO_ADMIN, channelId = DEMO_CHANNEL } = {}) {
       const command = await stack.slashCommand({ userId, channelId });
       const opened = await slack.waitFor(() =>
-        slack.callsOf("views.open").find((call) => call.args.trigger_id === command.triggerId && (call.response as { ok?: boolean }).ok),
+        slack
+          .callsOf("views.open")
+          .find(
+            (call) => call.args.trigger_id === command.triggerId && (call.response as { ok?: boolean }).ok,
+          ),
       );
       const viewId = (opened.response as { view: { id: string } }).view.id;
       const answer = await stack.submitView(
@@ -159,7 +196,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     async submitView(viewId, values, userId = DEMO_ADMIN) {
       const view = slack.view(viewId) as { private_metadata?: string } | undefined;
       const body = viewSubmissionBody(
-        { id: viewId, callbackId: CONNECT_CALLBACK_ID, privateMetadata: view?.private_metadata ?? "", values: inputValues(values) },
+        {
+          id: viewId,
+          callbackId: CONNECT_CALLBACK_ID,
+          privateMetadata: view?.private_metadata ?? "",
+          values: inputValues(values),
+        },
         { id: userId, teamId },
       );
       return postSigned(botUrl, signingSecret, body);
