@@ -87,7 +87,9 @@ export function resolvePortalUrl(raw: string): PortalResolution {
     return { ok: false, empty: true, reason: `enter your Autotask portal address, such as ${EXAMPLE}` };
   }
   if (input.length > MAX_PORTAL_URL_LENGTH) {
-    return reject(`that is ${input.length} characters long; paste just the start of the address, such as ${EXAMPLE}`);
+    return reject(
+      `that is ${input.length} characters long; paste just the start of the address, such as ${EXAMPLE}`,
+    );
   }
   if (INVISIBLE.test(input)) {
     return reject(`the address contains spaces or invisible characters; paste it again, such as ${EXAMPLE}`);

@@ -18,7 +18,10 @@ describe("resolvePortalUrl", () => {
 
   it.each(numbered)("maps the portal of known zone %s to its webservices host, named", (id) => {
     const resolved = resolvePortalUrl(`https://ww${id}.autotask.net`);
-    expect(resolved).toMatchObject({ ok: true, zone: { id, apiUrl: `https://webservices${id}.autotask.net` } });
+    expect(resolved).toMatchObject({
+      ok: true,
+      zone: { id, apiUrl: `https://webservices${id}.autotask.net` },
+    });
     if (resolved.ok) expect(resolved.zone.name).not.toMatch(/^Autotask zone/);
   });
 
@@ -50,7 +53,10 @@ describe("resolvePortalUrl", () => {
       "https://ww14.autotask.net/Mvc/ServiceDesk/TicketDetail.mvc?workspace=False&ticketId=12345#notes",
       "https://webservices14.autotask.net",
     ],
-    ["https://ww3.autotask.net/Autotask/AutotaskExtend/ExecuteCommand.aspx?Code=OpenTicketDetail", "https://webservices3.autotask.net"],
+    [
+      "https://ww3.autotask.net/Autotask/AutotaskExtend/ExecuteCommand.aspx?Code=OpenTicketDetail",
+      "https://webservices3.autotask.net",
+    ],
     ["https://webservices22.autotask.net/ATServicesRest/V1.0/", "https://webservices22.autotask.net"],
   ])("accepts %j", (input, apiUrl) => {
     expect(apiUrlOf(input)).toBe(apiUrl);
@@ -121,14 +127,19 @@ describe("zoneOfApiUrl (zoneInformation's url)", () => {
 });
 
 describe("isAllowedApiHost", () => {
-  it.each(["webservices.autotask.net", "webservices5.autotask.net", "WEBSERVICES29.autotask.net.", "pres.autotask.net"])(
-    "allows %s",
-    (host) => expect(isAllowedApiHost(host)).toBe(true),
-  );
-  it.each(["ww5.autotask.net", "webservices0.autotask.net", "evil.com", "webservices5.autotask.net.evil.com", "127.0.0.1"])(
-    "refuses %s",
-    (host) => expect(isAllowedApiHost(host)).toBe(false),
-  );
+  it.each([
+    "webservices.autotask.net",
+    "webservices5.autotask.net",
+    "WEBSERVICES29.autotask.net.",
+    "pres.autotask.net",
+  ])("allows %s", (host) => expect(isAllowedApiHost(host)).toBe(true));
+  it.each([
+    "ww5.autotask.net",
+    "webservices0.autotask.net",
+    "evil.com",
+    "webservices5.autotask.net.evil.com",
+    "127.0.0.1",
+  ])("refuses %s", (host) => expect(isAllowedApiHost(host)).toBe(false));
 });
 
 describe("zoneById", () => {
