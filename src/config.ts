@@ -26,14 +26,20 @@ const envSchema = z.object({
     z.string().startsWith("xoxb-", { message: "a bot token starting with xoxb-" }).optional(),
   ),
   SLACK_SIGNING_SECRET: optionalText.pipe(
-    z.string().regex(/^[0-9a-f]{16,}$/i, { message: "the app's signing secret (hex)" }).optional(),
+    z
+      .string()
+      .regex(/^[0-9a-f]{16,}$/i, { message: "the app's signing secret (hex)" })
+      .optional(),
   ),
   SLACK_APP_TOKEN: optionalText.pipe(
     z.string().startsWith("xapp-", { message: "an app-level token starting with xapp-" }).optional(),
   ),
   SLACK_API_URL: optionalText.pipe(
     z
-      .url({ protocol: /^https?$/, message: "an http(s) URL ending in /api/, e.g. http://127.0.0.1:4001/api/" })
+      .url({
+        protocol: /^https?$/,
+        message: "an http(s) URL ending in /api/, e.g. http://127.0.0.1:4001/api/",
+      })
       .optional(),
   ),
   PORT: z.coerce
@@ -80,7 +86,7 @@ const envSchema = z.object({
         entries.length === 1
           ? ["admins", "*"].includes(entries[0] as string) || /^[UW][A-Z0-9]{2,}$/.test(entries[0] as string)
           : entries.every((entry) => /^[UW][A-Z0-9]{2,}$/.test(entry)),
-      { message: 'admins, * or comma-separated Slack user IDs such as U012ABCDEF' },
+      { message: "admins, * or comma-separated Slack user IDs such as U012ABCDEF" },
     )
     .transform((entries): AuthorizedUsers => {
       if (entries[0] === "admins") return { kind: "admins" };
@@ -109,7 +115,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: LOG_LEVELS.join(", ") }).default("info"),
 });
 
-export type AuthorizedUsers = { kind: "admins" } | { kind: "everyone" } | { kind: "listed"; userIds: string[] };
+export type AuthorizedUsers =
+  | { kind: "admins" }
+  | { kind: "everyone" }
+  | { kind: "listed"; userIds: string[] };
 
 type Env = z.infer<typeof envSchema>;
 
@@ -173,7 +182,9 @@ const REQUIRED_FOR_START: Record<string, string> = {
  */
 export function parseConfig(env: NodeJS.ProcessEnv, purpose: ConfigPurpose): ConfigResult {
   // An empty variable (PORT= in a .env file) means "not set", not "" or 0.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
   const parsed = envSchema.safeParse(present);
   const problems = new Map<string, string>();
   if (!parsed.success) {

@@ -32,7 +32,9 @@ export function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -57,12 +59,18 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   const child = spawn(
     "redis-server",
     [
-      "--port", String(port),
-      "--bind", "127.0.0.1",
-      "--dir", options.dir,
-      "--save", "",
-      "--appendonly", options.appendOnly === false ? "no" : "yes",
-      "--maxmemory-policy", "noeviction",
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      options.dir,
+      "--save",
+      "",
+      "--appendonly",
+      options.appendOnly === false ? "no" : "yes",
+      "--maxmemory-policy",
+      "noeviction",
       ...(options.args ?? []),
     ],
     { stdio: "ignore" },
@@ -73,7 +81,8 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions): Promise
   });
   const deadline = Date.now() + 10_000;
   while (!(await redisAnswers("127.0.0.1", port, 200))) {
-    if (spawnError || child.exitCode !== null) throw new Error(`redis-server could not be started. ${REDIS_INSTALL_HINT}`);
+    if (spawnError || child.exitCode !== null)
+      throw new Error(`redis-server could not be started. ${REDIS_INSTALL_HINT}`);
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`redis-server did not answer on port ${port} within 10 s`);

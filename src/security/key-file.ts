@@ -13,7 +13,8 @@ export function loadOrCreateKeyFile(path: string): KeyFileResult {
   try {
     if (existsSync(path)) {
       const key = Buffer.from(readFileSync(path, "utf8").trim(), "base64");
-      if (key.length !== 32) return { error: `${path} does not hold base64 of 32 bytes; delete it to make a new key` };
+      if (key.length !== 32)
+        return { error: `${path} does not hold base64 of 32 bytes; delete it to make a new key` };
       return { key, created: false };
     }
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });

@@ -43,7 +43,8 @@ export function createAuthorizer(policy: AuthorizedUsers, options: AuthorizerOpt
 
   return async (userId) => {
     if (policy.kind === "everyone") return { ok: true };
-    if (policy.kind === "listed") return policy.userIds.includes(userId) ? { ok: true } : { ok: false, reason: "not_authorized" };
+    if (policy.kind === "listed")
+      return policy.userIds.includes(userId) ? { ok: true } : { ok: false, reason: "not_authorized" };
     const admin = await isAdmin(userId);
     if (admin === null) return { ok: false, reason: "unverifiable" };
     return admin ? { ok: true } : { ok: false, reason: "not_authorized" };

@@ -11,11 +11,15 @@ export type ResponseUrlOptions = {
 };
 
 /** A poster that refuses URLs outside the allowed hosts: the URL round-trips through the client. */
-export function createResponseUrlPoster({ allowedHosts, timeoutMs = 5_000 }: ResponseUrlOptions): ResponseUrlPoster {
+export function createResponseUrlPoster({
+  allowedHosts,
+  timeoutMs = 5_000,
+}: ResponseUrlOptions): ResponseUrlPoster {
   const allowed = new Set(allowedHosts.map((host) => host.toLowerCase()));
   return async (url, message) => {
     const parsed = new URL(url);
-    if (!allowed.has(parsed.host.toLowerCase())) throw new Error(`response_url host ${parsed.host} is not allowed`);
+    if (!allowed.has(parsed.host.toLowerCase()))
+      throw new Error(`response_url host ${parsed.host} is not allowed`);
     const response = await request(parsed, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -25,7 +29,9 @@ export function createResponseUrlPoster({ allowedHosts, timeoutMs = 5_000 }: Res
     });
     await response.body.dump();
     if (response.statusCode >= 300) {
-      throw Object.assign(new Error(`response_url answered ${response.statusCode}`), { code: `http_${response.statusCode}` });
+      throw Object.assign(new Error(`response_url answered ${response.statusCode}`), {
+        code: `http_${response.statusCode}`,
+      });
     }
   };
 }

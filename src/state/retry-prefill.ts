@@ -14,7 +14,11 @@ export type RetryPrefills = {
 };
 
 /** @param ttlSeconds how long the button keeps working. @defaultValue 7 days */
-export function createRetryPrefills(redis: RedisClient, prefix: string, ttlSeconds = 7 * 24 * 3600): RetryPrefills {
+export function createRetryPrefills(
+  redis: RedisClient,
+  prefix: string,
+  ttlSeconds = 7 * 24 * 3600,
+): RetryPrefills {
   const keyOf = (id: string) => `${prefix}:retry:${id}`;
   return {
     async save(prefill) {

@@ -43,14 +43,15 @@ export function createThreadStore(redis: RedisClient, prefix: string, ttlSeconds
       );
       const location: ThreadLocation | null =
         channelId && parentTs && (via === "channel" || via === "dm") ? { channelId, parentTs, via } : null;
-      return { location, posted, result: result ? (JSON.parse(result) as CheckResult) : null, retryId: retryId || null };
+      return {
+        location,
+        posted,
+        result: result ? (JSON.parse(result) as CheckResult) : null,
+        retryId: retryId || null,
+      };
     },
     async setLocation(requestId, location) {
-      await redis
-        .multi()
-        .hset(keyOf(requestId), location)
-        .expire(keyOf(requestId), ttlSeconds)
-        .exec();
+      await redis.multi().hset(keyOf(requestId), location).expire(keyOf(requestId), ttlSeconds).exec();
     },
     async saveResult(requestId, result, retryId) {
       await redis

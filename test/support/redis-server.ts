@@ -10,10 +10,17 @@ import { REDIS_INSTALL_HINT, redisAnswers, startEmbeddedRedis } from "../../src/
 export type PrivateRedis = { url: string; port: number; stop: () => Promise<void> };
 
 /** Starts a throw-away redis-server in a temporary folder; `args` adds options. */
-export async function startPrivateRedis(options: { args?: string[]; port?: number; appendOnly?: boolean; dir?: string } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  options: { args?: string[]; port?: number; appendOnly?: boolean; dir?: string } = {},
+): Promise<PrivateRedis> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "autotask-connect-redis-"));
   try {
-    const redis = await startEmbeddedRedis({ dir, port: options.port, appendOnly: options.appendOnly ?? false, args: options.args });
+    const redis = await startEmbeddedRedis({
+      dir,
+      port: options.port,
+      appendOnly: options.appendOnly ?? false,
+      args: options.args,
+    });
     return {
       url: redis.url,
       port: redis.port,
