@@ -4,8 +4,9 @@
  * offline demo and the end-to-end tests all run the bot through here.
  */
 import { WebClient } from "@slack/web-api";
-import { runCheck, tooManyFailuresResult, isTransient } from "./autotask/check.js";
+import { isTransient, runCheck, tooManyFailuresResult } from "./autotask/check.js";
 import { type AutotaskClient, createAutotaskClient } from "./autotask/client.js";
+import type { RetryPolicy } from "./autotask/retry.js";
 import type { Config, Role } from "./config.js";
 import { type OpsServer, opsRoutes, type ReadinessCheck, startOpsServer } from "./ops/http.js";
 import { type Logger, toSlackLogger } from "./ops/logger.js";
@@ -40,6 +41,11 @@ export type RuntimeOptions = {
   admit?: (teamId: string, userId: string) => Promise<Admission>;
   /** Test hook: faster stalled-job takeover. */
   stall?: { lockDurationMs: number; stalledIntervalMs: number };
+  /**
+   * Test hook: faster retries of transient Autotask failures. `jobBackoffMs` is the wait before a
+   * job's first retry (@defaultValue 5_000); `autotask` the retry policy of each request inside a check.
+   */
+  retry?: { jobBackoffMs?: number; autotask?: Partial<RetryPolicy> };
 };
 
 export type Runtime = {
@@ -55,7 +61,8 @@ function countingFailures(client: AutotaskClient, metrics: Metrics): AutotaskCli
   const count = <T extends { kind: string; status?: number; failure?: string }>(reply: T): T => {
     if (reply.kind === "network") metrics.autotaskCallErrors.inc({ kind: reply.failure ?? "network" });
     else if (reply.kind === "blocked") metrics.autotaskCallErrors.inc({ kind: "blocked" });
-    else if (reply.status !== undefined && reply.status >= 400) metrics.autotaskCallErrors.inc({ kind: `http_${reply.status}` });
+    else if (reply.status !== undefined && reply.status >= 400)
+      metrics.autotaskCallErrors.inc({ kind: `http_${reply.status}` });
     return reply;
   };
   return {
@@ -78,12 +85,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   let producer: CheckProducer | null = null;
   const metrics = createMetrics({
     collectDefault: true,
-    queueCounts: () => (producer ? producer.counts() : Promise.resolve({ waiting: 0, active: 0, delayed: 0, failed: 0 })),
+    queueCounts: () =>
+      producer ? producer.counts() : Promise.resolve({ waiting: 0, active: 0, delayed: 0, failed: 0 }),
   });
-  producer = createCheckProducer({ connection: redis, prefix });
+  producer = createCheckProducer({ connection: redis, prefix, backoffDelayMs: options.retry?.jobBackoffMs });
 
   const readiness: ReadinessCheck[] = [
-    { name: "redis", check: async () => ((await pingRedis(redis)) ? { ok: true } : { ok: false, detail: "Redis does not answer PING" }) },
+    {
+      name: "redis",
+      check: async () =>
+        (await pingRedis(redis)) ? { ok: true } : { ok: false, detail: "Redis does not answer PING" },
+    },
   ];
   const recent = createRecentResults(redis, prefix);
   const prefills = createRetryPrefills(redis, prefix);
@@ -116,7 +128,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     const processor = createCheckProcessor({
       runCheck: (input, hooks) =>
-        runCheck(input, { client: autotask, requiredEntities: config.autotask.requiredEntities, ...hooks }),
+        runCheck(input, {
+          client: autotask,
+          requiredEntities: config.autotask.requiredEntities,
+          retry: options.retry?.autotask,
+          ...hooks,
+        }),
       tooManyFailures: tooManyFailuresResult,
       isTransient,
       openSecret: (sealed, requestId) => openSecret(sealed, credentialsKey, requestId),
@@ -130,11 +147,16 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       onResult: (result, durationMs) => {
         metrics.checksTotal.inc({ outcome: result.outcome, code: result.code });
         metrics.checkDuration.observe({ outcome: result.outcome }, durationMs / 1_000);
-        logger.info({ requestId: result.requestId, outcome: result.outcome, code: result.code, durationMs }, "check finished");
+        logger.info(
+          { requestId: result.requestId, outcome: result.outcome, code: result.code, durationMs },
+          "check finished",
+        );
       },
     });
     workerConnection = connectRedis(config.redis, "worker");
-    workerConnection.on("error", (error: Error) => logger.debug({ err: error.message }, "redis connection error"));
+    workerConnection.on("error", (error: Error) =>
+      logger.debug({ err: error.message }, "redis connection error"),
+    );
     worker = createCheckWorker({
       connection: workerConnection,
       prefix,
@@ -148,7 +170,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     readiness.push({
       name: "worker",
       check: async () =>
-        running.isRunning() && !running.closing ? { ok: true } : { ok: false, detail: "the worker is not running" },
+        running.isRunning() && !running.closing
+          ? { ok: true }
+          : { ok: false, detail: "the worker is not running" },
     });
   }
 
@@ -163,7 +187,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     const authorize = createAuthorizer(config.authorizedUsers, {
       lookupRoles: async (userId) => {
         const reply = await (webClient as WebClient).users.info({ user: userId });
-        return { isAdmin: Boolean(reply.user?.is_admin), isOwner: Boolean(reply.user?.is_owner || reply.user?.is_primary_owner) };
+        return {
+          isAdmin: Boolean(reply.user?.is_admin),
+          isOwner: Boolean(reply.user?.is_owner || reply.user?.is_primary_owner),
+        };
       },
     });
     slackApp = createSlackApp({
@@ -203,7 +230,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     metrics,
     async stop(graceMs = 20_000) {
       // 1. Stop taking requests. 2. Let active checks finish (bounded). 3. Close Redis.
-      await slackApp?.stop().catch((error: unknown) => logger.warn({ error: slackErrorCode(error) }, "stopping the Slack app failed"));
+      await slackApp
+        ?.stop()
+        .catch((error: unknown) =>
+          logger.warn({ error: slackErrorCode(error) }, "stopping the Slack app failed"),
+        );
       if (worker) {
         const closing = worker.close();
         const timedOut = await Promise.race([

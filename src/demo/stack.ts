@@ -114,7 +114,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const slack = options.shared?.slack ?? (await startSlackEmulator());
   const autotask = options.shared?.autotask ?? (await startAutotaskEmulator(options.autotask));
   const signingSecret = options.shared?.signingSecret ?? randomBytes(16).toString("hex");
-  const credentialsKey = options.shared?.credentialsKey ?? generateCredentialsKey();
   slack.setChannel(DEMO_CHANNEL, { kind: "public", botIsMember: true, name: "msp-ops" });
   slack.setUser(DEMO_ADMIN, { isAdmin: true, name: "dana" });
 
@@ -134,6 +133,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   );
   if (!parsed.ok) throw new Error(parsed.message);
   const config = parsed.config;
+  // As `start` does: CREDENTIALS_KEY wins, so a split web/worker pair can be given mismatched keys.
+  const credentialsKey = config.credentialsKey ?? options.shared?.credentialsKey ?? generateCredentialsKey();
   const logger = createLogger({
     level: config.logLevel,
     pretty: false,

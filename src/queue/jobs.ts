@@ -41,10 +41,16 @@ export function checkJobId(viewId: string): string {
  * Retries are for transient Autotask trouble only (the processor throws UnrecoverableError for
  * everything else). Completed and failed jobs are removed after a day so ciphertext and
  * results do not pile up in Redis.
+ * @param backoffDelayMs wait before the first retry, doubled for each further one. @defaultValue 5_000
  */
-export const CHECK_JOB_OPTIONS: DefaultJobOptions = {
-  attempts: 3,
-  backoff: { type: "exponential", delay: 5_000, jitter: 0.5 },
-  removeOnComplete: { age: 24 * 3600, count: 1_000 },
-  removeOnFail: { age: 24 * 3600, count: 1_000 },
-};
+export function checkJobOptions(backoffDelayMs = 5_000): DefaultJobOptions {
+  return {
+    attempts: 3,
+    backoff: { type: "exponential", delay: backoffDelayMs, jitter: 0.5 },
+    removeOnComplete: { age: 24 * 3600, count: 1_000 },
+    removeOnFail: { age: 24 * 3600, count: 1_000 },
+  };
+}
+
+/** The job options with the production backoff (5 s, doubling). */
+export const CHECK_JOB_OPTIONS: DefaultJobOptions = checkJobOptions();

@@ -1,6 +1,6 @@
 /** Enqueues checks. Fails fast when Redis is down so the modal can say so inside Slack's 3 s. */
 import { Queue } from "bullmq";
-import { CHECK_JOB, CHECK_JOB_OPTIONS, CHECK_QUEUE, type CheckJob, checkJobId } from "./jobs.js";
+import { CHECK_JOB, CHECK_QUEUE, type CheckJob, checkJobId, checkJobOptions } from "./jobs.js";
 import type { RedisClient } from "./redis.js";
 
 export type EnqueueResult =
@@ -20,13 +20,20 @@ export type ProducerOptions = {
   prefix: string;
   /** Longest an enqueue may take before the modal is told the queue is unavailable. @defaultValue 1_500 */
   deadlineMs?: number;
+  /** Wait before a transient failure's first retry, doubled for each further one. @defaultValue 5_000 */
+  backoffDelayMs?: number;
 };
 
-export function createCheckProducer({ connection, prefix, deadlineMs = 1_500 }: ProducerOptions): CheckProducer {
+export function createCheckProducer({
+  connection,
+  prefix,
+  deadlineMs = 1_500,
+  backoffDelayMs,
+}: ProducerOptions): CheckProducer {
   const queue = new Queue<CheckJob, unknown, string>(CHECK_QUEUE, {
     connection,
     prefix,
-    defaultJobOptions: CHECK_JOB_OPTIONS,
+    defaultJobOptions: checkJobOptions(backoffDelayMs),
   });
   // The queue re-emits connection errors; without a listener Node would treat them as fatal.
   queue.on("error", () => {});
@@ -40,7 +47,8 @@ export function createCheckProducer({ connection, prefix, deadlineMs = 1_500 }: 
       });
       try {
         const added = await Promise.race([queue.add(CHECK_JOB, job, { jobId }), deadline]);
-        if (added === "timeout") return { ok: false, reason: "unavailable", detail: `no answer within ${deadlineMs} ms` };
+        if (added === "timeout")
+          return { ok: false, reason: "unavailable", detail: `no answer within ${deadlineMs} ms` };
         return { ok: true, jobId, duplicate: added.data.requestId !== job.requestId };
       } catch (error) {
         return { ok: false, reason: "unavailable", detail: (error as Error).message };
