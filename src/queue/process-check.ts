@@ -7,8 +7,8 @@ import type { CheckInput } from "../autotask/check.js";
 import { type CheckResult, type CheckStep, outcomeOf } from "../autotask/result.js";
 import type { Logger } from "../ops/logger.js";
 import type { SecretScrubber } from "../security/redact.js";
-import type { Notifier, NotifyTarget } from "../slack/notifier.js";
 import { lastFour } from "../slack/mrkdwn.js";
+import type { Notifier, NotifyTarget } from "../slack/notifier.js";
 import type { RecentResults } from "../state/recent-results.js";
 import type { RetryPrefills } from "../state/retry-prefill.js";
 import type { ThreadStore } from "../state/thread-state.js";
@@ -16,10 +16,21 @@ import { type CheckJob, type CheckJobReturn, checkJobSchema } from "./jobs.js";
 import type { LockoutGuard } from "./lockout.js";
 
 export type ProcessCheckDeps = {
-  runCheck: (input: CheckInput, hooks: { onStep: (step: CheckStep) => Promise<void>; signal?: AbortSignal }) => Promise<CheckResult>;
-  tooManyFailures: (input: { requestId: string; username: string; portalUrl: string; retryAt: Date }) => CheckResult;
+  runCheck: (
+    input: CheckInput,
+    hooks: { onStep: (step: CheckStep) => Promise<void>; signal?: AbortSignal },
+  ) => Promise<CheckResult>;
+  tooManyFailures: (input: {
+    requestId: string;
+    username: string;
+    portalUrl: string;
+    retryAt: Date;
+  }) => CheckResult;
   isTransient: (code: CheckResult["code"]) => boolean;
-  openSecret: (sealed: string, requestId: string) => { ok: true; secret: string } | { ok: false; reason: string };
+  openSecret: (
+    sealed: string,
+    requestId: string,
+  ) => { ok: true; secret: string } | { ok: false; reason: string };
   notifier: Notifier;
   threads: ThreadStore;
   lockout: LockoutGuard;
@@ -53,11 +64,19 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
   async function check(job: Job<CheckJob>, data: CheckJob, target: NotifyTarget, signal?: AbortSignal) {
     const retryAt = await deps.lockout.blockedUntil(data.username);
     if (retryAt) {
-      return deps.tooManyFailures({ requestId: data.requestId, username: data.username, portalUrl: data.portalUrl, retryAt });
+      return deps.tooManyFailures({
+        requestId: data.requestId,
+        username: data.username,
+        portalUrl: data.portalUrl,
+        retryAt,
+      });
     }
     const opened = deps.openSecret(data.sealedSecret, data.requestId);
     if (!opened.ok) {
-      deps.logger.error({ requestId: data.requestId, reason: opened.reason }, "could not decrypt the secret of a job");
+      deps.logger.error(
+        { requestId: data.requestId, reason: opened.reason },
+        "could not decrypt the secret of a job",
+      );
       return internalErrorResult(
         data,
         "The bot could not read the secret it was given (its web and worker processes must share one CREDENTIALS_KEY). Ask whoever runs the bot to check, then submit again.",
@@ -72,11 +91,15 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
         secret: opened.secret,
         trackingId: data.trackingId,
       };
-      const result = await deps.runCheck(input, { onStep: (step) => deps.notifier.step(target, step), signal });
+      const result = await deps.runCheck(input, {
+        onStep: (step) => deps.notifier.step(target, step, job.attemptsMade),
+        signal,
+      });
       if (result.code === "invalid_credentials") await deps.lockout.recordFailure(data.username);
       const attempts = job.opts.attempts ?? 1;
       if (deps.isTransient(result.code) && job.attemptsMade + 1 < attempts) {
-        const delaySeconds = Math.round((job.opts.backoff as { delay?: number } | undefined)?.delay ?? 5_000) / 1_000;
+        const delaySeconds =
+          Math.round((job.opts.backoff as { delay?: number } | undefined)?.delay ?? 5_000) / 1_000;
         await deps.notifier.notice(
           target,
           `retry-${job.attemptsMade + 1}`,
@@ -92,10 +115,15 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
     }
   }
 
-  return async function processCheck(job: Job<CheckJob>, _token?: string, signal?: AbortSignal): Promise<CheckJobReturn> {
+  return async function processCheck(
+    job: Job<CheckJob>,
+    _token?: string,
+    signal?: AbortSignal,
+  ): Promise<CheckJobReturn> {
     const started = now();
     const parsed = checkJobSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError("invalid_payload: the job data does not match the check job schema");
+    if (!parsed.success)
+      throw new UnrecoverableError("invalid_payload: the job data does not match the check job schema");
     const data = parsed.data;
     const state = await deps.threads.get(data.requestId);
     const target: NotifyTarget = {
@@ -119,7 +147,11 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
       result = await check(job, data, target, signal);
       const retryId =
         result.outcome === "failed"
-          ? await deps.retryPrefills.save({ portalUrl: data.portalUrl, username: data.username, trackingId: data.trackingId })
+          ? await deps.retryPrefills.save({
+              portalUrl: data.portalUrl,
+              username: data.username,
+              trackingId: data.trackingId,
+            })
           : null;
       target.context.retryId = retryId ?? undefined;
       await deps.threads.saveResult(data.requestId, result, retryId);

@@ -31,7 +31,12 @@ export type NotifyTarget = {
 export type Notifier = {
   /** Posts the parent message and the "queued" reply unless this request already has them. */
   begin(target: NotifyTarget): Promise<ThreadLocation>;
-  step(target: NotifyTarget, step: CheckStep): Promise<void>;
+  /**
+   * A step's thread reply, once per step and job attempt: a crash re-run (same attempt) repeats
+   * nothing, while a retry after a transient failure shows its own steps.
+   * @param attempt BullMQ's attemptsMade. @defaultValue 0
+   */
+  step(target: NotifyTarget, step: CheckStep, attempt?: number): Promise<void>;
   /** A one-off thread reply (e.g. "retrying in 10 s"), posted at most once per mark. */
   notice(target: NotifyTarget, mark: string, text: string): Promise<void>;
   /** Writes the final state onto the parent (chat.update, with message metadata) and a last reply. */
@@ -132,7 +137,12 @@ export function createNotifier({ client, threads, respond, logger, onSlackError 
       return location;
     },
 
-    step: (target, step) => replyOnce(target, `step:${step.name}`, renderStepReply(step)),
+    step: (target, step, attempt = 0) =>
+      replyOnce(
+        target,
+        attempt > 0 ? `step:${step.name}:${attempt}` : `step:${step.name}`,
+        renderStepReply(step),
+      ),
 
     notice: (target, mark, text) => replyOnce(target, `notice:${mark}`, { text, blocks: [] }),
 
