@@ -23,7 +23,13 @@ const UNVERIFIABLE =
   "I couldn't check whether you may run this command (Slack did not answer in time). Please try again in a moment.";
 
 export function createCommandHandler({ authorize, policy, recent }: CommandDeps) {
-  return async ({ command, ack, client, respond, logger }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
+  return async ({
+    command,
+    ack,
+    client,
+    respond,
+    logger,
+  }: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => {
     const text = command.text.trim();
     if (text.toLowerCase() === "help") {
       await ack({ response_type: "ephemeral", ...renderHelp() });
@@ -31,7 +37,8 @@ export function createCommandHandler({ authorize, policy, recent }: CommandDeps)
     }
     const allowed = await authorize(command.user_id);
     if (!allowed.ok) {
-      const refusal = allowed.reason === "unverifiable" ? { text: UNVERIFIABLE } : renderRefusal(policy);
+      const refusal =
+        allowed.reason === "unverifiable" ? { text: UNVERIFIABLE } : renderRefusal(policy, command.user_id);
       await ack({ response_type: "ephemeral", ...refusal });
       return;
     }
@@ -41,7 +48,10 @@ export function createCommandHandler({ authorize, policy, recent }: CommandDeps)
       await respond(
         entries
           ? { response_type: "ephemeral", ...renderStatus(entries) }
-          : { response_type: "ephemeral", text: "The bot's storage is unavailable right now; try again in a moment." },
+          : {
+              response_type: "ephemeral",
+              text: "The bot's storage is unavailable right now; try again in a moment.",
+            },
       );
       return;
     }
@@ -58,7 +68,10 @@ export function createCommandHandler({ authorize, policy, recent }: CommandDeps)
       await client.views.open({ trigger_id: command.trigger_id, view });
     } catch (error) {
       logger.warn({ error: (error as { data?: { error?: string } }).data?.error }, "views.open failed");
-      await respond({ response_type: "ephemeral", text: "Slack didn't let me open the form in time. Please run the command again." });
+      await respond({
+        response_type: "ephemeral",
+        text: "Slack didn't let me open the form in time. Please run the command again.",
+      });
       return;
     }
     if (portal && !portal.ok) {

@@ -14,12 +14,27 @@ export type RetryActionDeps = {
   lookupTimeoutMs?: number;
 };
 
-export function createRetryActionHandler({ authorize, policy, prefills, lookupTimeoutMs = 700 }: RetryActionDeps) {
-  return async ({ ack, body, client, respond, logger }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
+export function createRetryActionHandler({
+  authorize,
+  policy,
+  prefills,
+  lookupTimeoutMs = 700,
+}: RetryActionDeps) {
+  return async ({
+    ack,
+    body,
+    client,
+    respond,
+    logger,
+  }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs) => {
     const allowed = await authorize(body.user.id);
     if (!allowed.ok) {
       await ack();
-      await respond({ response_type: "ephemeral", replace_original: false, ...renderRefusal(policy) });
+      await respond({
+        response_type: "ephemeral",
+        replace_original: false,
+        ...renderRefusal(policy, body.user.id),
+      });
       return;
     }
     const id = body.actions[0]?.value ?? "";
@@ -42,7 +57,10 @@ export function createRetryActionHandler({ authorize, policy, prefills, lookupTi
     try {
       await client.views.open({ trigger_id: body.trigger_id, view });
     } catch (error) {
-      logger.warn({ error: (error as { data?: { error?: string } }).data?.error }, "views.open failed for Fix and retry");
+      logger.warn(
+        { error: (error as { data?: { error?: string } }).data?.error },
+        "views.open failed for Fix and retry",
+      );
     }
   };
 }
