@@ -1,0 +1,82 @@
+/**
+ * A sliding-window event counter in Redis: "at most `limit` events per `windowMs` for one id".
+ * Serves both the lockout guard (failed logins per API username) and the abuse limits
+ * (checks per Slack user and per workspace).
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { RedisClient } from "../queue/redis.js";
+
+export type WindowVerdict = { ok: true } | { ok: false; retryAt: Date };
+
+export type SlidingWindow = {
+  /** Whether another event would fit now, without counting one. */
+  peek(id: string): Promise<WindowVerdict>;
+  /** Counts an event. */
+  record(id: string): Promise<void>;
+  /** Counts an event only if it fits, atomically. */
+  acquire(id: string): Promise<WindowVerdict>;
+};
+
+export type SlidingWindowOptions = {
+  redis: RedisClient;
+  prefix: string;
+  /** Names the counter in keys: "lockout", "user-checks". */
+  name: string;
+  limit: number;
+  windowMs: number;
+  now?: () => number;
+};
+
+// KEYS[1] the window; ARGV: now, windowMs, limit, member, record ("1" to count a fitting event).
+// Returns 0 when the event fits (and was counted if asked), else the score of the oldest event
+// still counting, from which the caller derives when the next one fits.
+const ACQUIRE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+local count = redis.call('ZCARD', KEYS[1])
+local limit = tonumber(ARGV[3])
+if count >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+  return tonumber(oldest[2])
+end
+if ARGV[5] == '1' then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+`;
+
+export function createSlidingWindow({
+  redis,
+  prefix,
+  name,
+  limit,
+  windowMs,
+  now = Date.now,
+}: SlidingWindowOptions): SlidingWindow {
+  // Ids (usernames, user ids) are hashed: arbitrary text stays out of key names.
+  const keyOf = (id: string) =>
+    `${prefix}:${name}:${createHash("sha256").update(id).digest("hex").slice(0, 32)}`;
+  const member = (at: number) => `${at}-${randomBytes(4).toString("hex")}`;
+
+  async function run(id: string, record: boolean): Promise<WindowVerdict> {
+    const at = now();
+    const oldest = Number(
+      await redis.eval(ACQUIRE, 1, keyOf(id), at, windowMs, limit, member(at), record ? "1" : "0"),
+    );
+    return oldest === 0 ? { ok: true } : { ok: false, retryAt: new Date(oldest + windowMs) };
+  }
+
+  return {
+    peek: (id) => run(id, false),
+    acquire: (id) => run(id, true),
+    async record(id) {
+      const at = now();
+      await redis
+        .multi()
+        .zadd(keyOf(id), at, member(at))
+        .zremrangebyscore(keyOf(id), "-inf", at - windowMs)
+        .pexpire(keyOf(id), windowMs)
+        .exec();
+    },
+  };
+}
