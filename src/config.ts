@@ -16,8 +16,15 @@ const optionalText = z
   .transform((value) => (value === "" ? undefined : value))
   .optional();
 
-const positiveInt = (fallback: number, max: number) =>
-  z.coerce.number().int().min(1).max(max).default(fallback);
+const positiveInt = (fallback: number, max: number) => {
+  const message = `a whole number from 1 to ${max}, default ${fallback}`;
+  return z.coerce
+    .number({ message })
+    .int({ message })
+    .min(1, { message })
+    .max(max, { message })
+    .default(fallback);
+};
 
 const hostPort = /^[A-Za-z0-9.-]+:[0-9]{1,5}$/;
 
@@ -112,6 +119,8 @@ const envSchema = z.object({
       .optional(),
   ),
   AUTOTASK_TIMEOUT_MS: positiveInt(10_000, 120_000),
+  CHECKS_PER_USER_PER_HOUR: positiveInt(20, 10_000),
+  CHECKS_PER_WORKSPACE_PER_HOUR: positiveInt(200, 100_000),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: LOG_LEVELS.join(", ") }).default("info"),
 });
 
@@ -144,6 +153,8 @@ export type Config = {
     /** Deadline of one Autotask request in milliseconds. @defaultValue 10_000 */
     timeoutMs: number;
   };
+  /** Abuse limits on submitted checks, per Slack user and per workspace, in a sliding hour. */
+  limits: { checksPerUserPerHour: number; checksPerWorkspacePerHour: number };
   logLevel: (typeof LOG_LEVELS)[number];
 };
 
@@ -165,6 +176,10 @@ function toConfig(env: Env): Config {
       requiredEntities: env.AUTOTASK_REQUIRED_ENTITIES,
       originOverride: env.AUTOTASK_ORIGIN_OVERRIDE,
       timeoutMs: env.AUTOTASK_TIMEOUT_MS,
+    },
+    limits: {
+      checksPerUserPerHour: env.CHECKS_PER_USER_PER_HOUR,
+      checksPerWorkspacePerHour: env.CHECKS_PER_WORKSPACE_PER_HOUR,
     },
     logLevel: env.LOG_LEVEL,
   };

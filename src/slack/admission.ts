@@ -1,0 +1,85 @@
+/**
+ * Abuse limits: at most N checks per Slack user and M per workspace in a sliding hour, on top of
+ * the lockout guard. Checked when the command opens the form (so nobody fills it in for nothing)
+ * and counted when a check is submitted.
+ */
+import type { SlidingWindow, WindowVerdict } from "../state/sliding-window.js";
+
+export type Admission = { ok: true } | { ok: false; message: string };
+
+export type Admissions = {
+  /** Whether this user may start a check now; counts nothing. Fails open when Redis is slow. */
+  check(teamId: string, userId: string): Promise<Admission>;
+  /** Counts a submitted check, unless a limit is reached. */
+  admit(teamId: string, userId: string): Promise<Admission>;
+};
+
+export type AdmissionOptions = {
+  perUser: SlidingWindow;
+  perWorkspace: SlidingWindow;
+  limits: { checksPerUserPerHour: number; checksPerWorkspacePerHour: number };
+  /** Redis is consulted before the form opens, inside Slack's 3 s. @defaultValue 300 */
+  timeoutMs?: number;
+  now?: () => number;
+};
+
+/** "in 12 minutes", "in 40 seconds". */
+export function waitText(retryAt: Date, now: number): string {
+  const seconds = Math.max(1, Math.ceil((retryAt.getTime() - now) / 1_000));
+  if (seconds < 60) return `in ${seconds} second${seconds === 1 ? "" : "s"}`;
+  const minutes = Math.ceil(seconds / 60);
+  return `in ${minutes} minute${minutes === 1 ? "" : "s"}`;
+}
+
+export function createAdmissions({
+  perUser,
+  perWorkspace,
+  limits,
+  timeoutMs = 300,
+  now = Date.now,
+}: AdmissionOptions): Admissions {
+  const refuse = (who: "user" | "workspace", retryAt: Date): Admission => ({
+    ok: false,
+    message:
+      who === "user"
+        ? `You have started ${limits.checksPerUserPerHour} checks in the last hour, the most one person may. Try again ${waitText(retryAt, now())}.`
+        : `This workspace has run ${limits.checksPerWorkspacePerHour} checks in the last hour, the most allowed. Try again ${waitText(retryAt, now())}.`,
+  });
+
+  async function verdicts(
+    teamId: string,
+    userId: string,
+    count: boolean,
+  ): Promise<[WindowVerdict, WindowVerdict]> {
+    const user = await (count ? perUser.acquire(userId) : perUser.peek(userId));
+    if (!user.ok) return [user, { ok: true }];
+    return [user, await (count ? perWorkspace.acquire(teamId) : perWorkspace.peek(teamId))];
+  }
+
+  function toAdmission([user, workspace]: [WindowVerdict, WindowVerdict]): Admission {
+    if (!user.ok) return refuse("user", user.retryAt);
+    if (!workspace.ok) return refuse("workspace", workspace.retryAt);
+    return { ok: true };
+  }
+
+  return {
+    async check(teamId, userId) {
+      let timer: NodeJS.Timeout | undefined;
+      const open = new Promise<Admission>((resolve) => {
+        timer = setTimeout(() => resolve({ ok: true }), timeoutMs);
+      });
+      try {
+        return await Promise.race([
+          verdicts(teamId, userId, false).then(toAdmission, () => ({ ok: true }) as const),
+          open,
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async admit(teamId, userId) {
+      // A Redis failure here surfaces as the enqueue failing right after, with its own message.
+      return verdicts(teamId, userId, true).then(toAdmission, () => ({ ok: true }) as const);
+    },
+  };
+}
