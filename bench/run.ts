@@ -1,0 +1,225 @@
+/**
+ * `npm run bench`: the bot against its baselines on the same emulators and Redis, in one run.
+ * Prints a table and writes every figure, its baseline, ratio, target and verdict, with the
+ * machine it ran on, to bench/results/latest.json.
+ *
+ * Options: `--quick` (small counts, for trying the harness), `--cpu-prof DIR` (CPU profiles of the
+ * bot and the baselines), `--out FILE`.
+ */
+
+import { execFileSync } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { BareStartArgs } from "./baselines/bare-server.js";
+import type { BotStartArgs } from "./bot-server.js";
+import type { EmulatorEndpoints } from "./emulators-server.js";
+import { buildFigures, type Measured, problemsOf } from "./figures.js";
+import { type AppUnderTest, type Emulators, emulatorsOf } from "./lib/context.js";
+import { BenchProcess } from "./lib/ipc.js";
+import { createSlackSender } from "./lib/load.js";
+import { deletePrefixes, findBenchRedis } from "./lib/redis.js";
+import { renderTable } from "./lib/report.js";
+import { measureSlashAcks, measureSubmissionAcks } from "./phases/acks.js";
+import { measureIdle } from "./phases/idle.js";
+import { measureMemory } from "./phases/memory.js";
+import { measureThroughput } from "./phases/throughput.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Requests in flight from "Slack", for every latency and throughput phase. */
+const CONCURRENCY = 20;
+/** The bot's default WORKER_CONCURRENCY; the bare pipeline uses the same. */
+const WORKER_CONCURRENCY = 10;
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
+    out: { type: "string", default: resolve(here, "results/latest.json") },
+  },
+});
+const scale = flags.quick ? 0.1 : 1;
+const n = (count: number) => Math.max(20, Math.round(count * scale));
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+function profileFlags(name: string): string[] {
+  if (!flags["cpu-prof"]) return [];
+  const dir = resolve(flags["cpu-prof"]);
+  mkdirSync(dir, { recursive: true });
+  return ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${process.pid}.cpuprofile`];
+}
+
+async function startEmulators(): Promise<Emulators> {
+  const process = BenchProcess.start(resolve(here, "emulators-server.ts"));
+  return emulatorsOf(process, await process.call<EmulatorEndpoints>("start"));
+}
+
+type Shared = { redisUrl: string; signingSecret: string; prefixes: { bot: string; bare: string } };
+
+/** Fresh emulators with a bot and/or the baselines wired to them; `stop` ends them all. */
+type Group = { emulators: Emulators; bot: AppUnderTest; bare: AppUnderTest | null; stop(): Promise<void> };
+
+async function startGroup(shared: Shared, label: string, withBaselines: boolean): Promise<Group> {
+  const emulators = await startEmulators();
+  const common = {
+    slackApiUrl: emulators.endpoints.slackApiUrl,
+    autotaskOrigin: emulators.endpoints.autotaskOrigin,
+    redisUrl: shared.redisUrl,
+    signingSecret: shared.signingSecret,
+  };
+  const start = async (name: "bot" | "bare", args: BotStartArgs | BareStartArgs): Promise<AppUnderTest> => {
+    const entry = name === "bot" ? "bot-server.ts" : "baselines/bare-server.ts";
+    const process = BenchProcess.start(resolve(here, entry), { nodeFlags: profileFlags(`${name}-${label}`) });
+    const { eventsUrl } = await process.call<{ eventsUrl: string }>("start", args);
+    return { name, process, sender: createSlackSender(eventsUrl, shared.signingSecret, CONCURRENCY) };
+  };
+  const bot = await start("bot", { ...common, prefix: shared.prefixes.bot });
+  const bare = withBaselines
+    ? await start("bare", { ...common, prefix: shared.prefixes.bare, concurrency: WORKER_CONCURRENCY })
+    : null;
+  return {
+    emulators,
+    bot,
+    bare,
+    async stop() {
+      for (const app of [bot, bare]) {
+        if (!app) continue;
+        await app.sender.close();
+        await app.process.stop();
+      }
+      await emulators.process.stop();
+    },
+  };
+}
+
+function gitCommit(): string | null {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { encoding: "utf8" }).trim();
+    return dirty ? `${commit} (src/ with uncommitted changes)` : commit;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const redis = await findBenchRedis(process.env);
+  const tag = randomUUID().slice(0, 8);
+  const prefixes = {
+    bot: `{atc-bench-${tag}}`,
+    bare: `{atc-bench-bare-${tag}}`,
+    memory: `{atc-bench-mem-${tag}}`,
+  };
+  const signingSecret = randomBytes(16).toString("hex");
+  log(`Redis: ${redis.source} (${redis.url}); key prefixes ${Object.values(prefixes).join(", ")}`);
+
+  const measured = {} as Measured;
+  const failures: Record<string, number> = {};
+  const collectFailures = async (group: Group) => {
+    for (const [method, count] of Object.entries((await group.emulators.counts()).failures)) {
+      failures[method] = (failures[method] ?? 0) + count;
+    }
+  };
+  const shared = { redisUrl: redis.url, signingSecret };
+  try {
+    // Latencies: the bot and the bare Bolt app side by side on one pair of emulators.
+    let group = await startGroup({ ...shared, prefixes }, "latency", true);
+    const apps = [group.bot, group.bare as AppUnderTest] as const;
+    const [bot, bare] = apps;
+    log("slash command acks (bot and bare Bolt, alternating)");
+    measured.slash = await measureSlashAcks(apps, group.emulators, {
+      warmup: n(300),
+      rounds: 6,
+      perRound: n(250),
+      concurrency: CONCURRENCY,
+    });
+    log("idle queue: submission to parent message and to final update");
+    measured.idleBot = await measureIdle(bot, group.emulators, n(200));
+    await bare.process.call("setMode", "enqueue");
+    measured.idleBare = await measureIdle(bare, group.emulators, n(200));
+    await bare.process.call("setMode", "ack");
+    log("submission acks (bot validates, seals and enqueues; bare Bolt only acks; alternating)");
+    measured.submission = await measureSubmissionAcks(apps, group.emulators, {
+      warmup: n(100),
+      rounds: 6,
+      perRound: n(200),
+      concurrency: CONCURRENCY,
+    });
+    await collectFailures(group);
+    await group.stop();
+
+    // Fresh emulators and apps: the emulators' message store grows with every check.
+    group = await startGroup({ ...shared, prefixes }, "e2e", true);
+    await group.bare?.process.call("setMode", "enqueue");
+    log("end-to-end throughput (bot and bare pipeline, alternating)");
+    measured.throughput = await measureThroughput([group.bot, group.bare as AppUnderTest], group.emulators, {
+      runs: 4,
+      checks: n(800),
+      warmup: n(100),
+      concurrency: CONCURRENCY,
+    });
+    await collectFailures(group);
+    await group.stop();
+
+    log("memory over 5,000 checks (a fresh bot alone)");
+    group = await startGroup({ ...shared, prefixes: { ...prefixes, bot: prefixes.memory } }, "memory", false);
+    measured.memory = await measureMemory(group.bot, group.emulators, {
+      warmup: n(200),
+      concurrency: CONCURRENCY,
+    });
+    await collectFailures(group);
+    await group.stop();
+  } finally {
+    const deleted = await deletePrefixes(redis.url, Object.values(prefixes)).catch(() => 0);
+    log(`deleted this run's ${deleted} Redis keys`);
+    await redis.stop();
+  }
+
+  const figures = buildFigures(measured);
+  const cpu = cpus();
+  const result = {
+    command: "npm run bench",
+    date: new Date(started).toISOString(),
+    durationSeconds: Math.round((Date.now() - started) / 1_000),
+    quick: flags.quick,
+    machine: {
+      cpuModel: cpu[0]?.model ?? "unknown",
+      cores: cpu.length,
+      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+    },
+    commit: gitCommit(),
+    redis: redis.source,
+    setup: {
+      concurrency: CONCURRENCY,
+      workerConcurrency: WORKER_CONCURRENCY,
+      authorizedUsers: "admins (users.info cached: every admin is looked up once during warm-up)",
+      logLevel: "info, to /dev/null",
+    },
+    figures,
+    problems: problemsOf(measured, failures),
+  };
+  mkdirSync(dirname(flags.out), { recursive: true });
+  writeFileSync(flags.out, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(
+    `\n${renderTable(figures)}\n\n${result.machine.cpuModel}, ${result.machine.cores} cores, Node ${result.machine.node}; ` +
+      `${result.date}; ${result.durationSeconds} s. Written to ${flags.out}\n`,
+  );
+  if (result.problems.length > 0) {
+    process.stderr.write(`[bench] the run is not valid:\n  ${result.problems.join("\n  ")}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[bench] failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
