@@ -69,6 +69,7 @@ describe("/autotask-connect opens the modal", () => {
     const command = await stack.slashCommand({});
     expect(command.status).toBe(200);
     expect(command.ms).toBeLessThan(3_000);
+    expect(command.text).toBe(""); // a bare ack: the modal is the answer
     const opened = await stack.slack.waitFor(() => viewsOpenWith(stack, command.triggerId));
     expect(opened.at - sentAt).toBeLessThan(3_000);
     expect(opened.response).toMatchObject({ ok: true });
