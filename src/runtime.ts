@@ -72,6 +72,16 @@ function countingFailures(client: AutotaskClient, metrics: Metrics): AutotaskCli
   };
 }
 
+/** Resolves with the promise, or rejects once `ms` have passed. */
+function within<T>(ms: number, promise: Promise<T> | undefined): Promise<T | undefined> {
+  if (!promise) return Promise.resolve(undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, role, logger, credentialsKey } = options;
   const scrubber = options.scrubber ?? processScrubber;
@@ -166,6 +176,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger,
       stall: options.stall,
     });
+    await within(5_000, worker.waitUntilReady()).catch(() => {
+      logger.warn("the worker is not connected to Redis yet; it keeps trying");
+    });
     const running = worker;
     readiness.push({
       name: "worker",
@@ -229,26 +242,25 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     port,
     metrics,
     async stop(graceMs = 20_000) {
-      // 1. Stop taking requests. 2. Let active checks finish (bounded). 3. Close Redis.
-      await slackApp
-        ?.stop()
-        .catch((error: unknown) =>
-          logger.warn({ error: slackErrorCode(error) }, "stopping the Slack app failed"),
-        );
+      // 1. Stop taking requests. 2. Let active checks finish (bounded). 3. Close Redis. Each step
+      // is bounded too: a shutdown with Redis gone must not hang.
+      await within(5_000, slackApp?.stop()).catch((error: unknown) =>
+        logger.warn({ error: slackErrorCode(error) }, "stopping the Slack app failed"),
+      );
       if (worker) {
-        const closing = worker.close();
-        const timedOut = await Promise.race([
-          closing.then(() => false),
-          new Promise<boolean>((resolve) => setTimeout(() => resolve(true), graceMs).unref()),
-        ]);
+        const finished = await within(graceMs, worker.close()).then(
+          () => true,
+          () => false,
+        );
         // Past the grace period the job's lock lapses and another worker takes it over.
-        if (timedOut) await worker.close(true);
+        if (!finished) await within(2_000, worker.close(true)).catch(() => {});
       }
-      await opsServer?.close();
-      await producer?.close();
-      for (const close of closers) await close();
-      await workerConnection?.quit().catch(() => workerConnection?.disconnect());
-      await redis.quit().catch(() => redis.disconnect());
+      await within(2_000, opsServer?.close()).catch(() => {});
+      await within(2_000, producer?.close()).catch(() => {});
+      for (const close of closers) await within(2_000, close()).catch(() => {});
+      for (const connection of [workerConnection, redis]) {
+        await within(1_000, connection?.quit()).catch(() => connection?.disconnect());
+      }
     },
   };
 }

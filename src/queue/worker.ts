@@ -57,7 +57,10 @@ export function createCheckWorker(options: CheckWorkerOptions): Worker<CheckJob,
   worker.on("failed", (job, error) => {
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
-    logger.warn({ jobId: job.id, attemptsMade: job.attemptsMade, final, reason: error.message }, "check job failed");
+    logger.warn(
+      { jobId: job.id, attemptsMade: job.attemptsMade, final, reason: error.message },
+      "check job failed",
+    );
     // A job that will not run again has no use for its ciphertext.
     if (final && job.data.sealedSecret) {
       job.updateData({ ...job.data, sealedSecret: "" }).catch(() => {});

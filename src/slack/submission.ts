@@ -76,7 +76,10 @@ export function createSubmissionHandler(deps: SubmissionDeps) {
     };
     const queued = await deps.enqueue(job);
     if (!queued.ok) {
-      deps.logger.warn({ requestId, viewId: view.id, detail: queued.detail }, "could not enqueue a check: queue unavailable");
+      deps.logger.warn(
+        { requestId, viewId: view.id, detail: queued.detail },
+        "could not enqueue a check: queue unavailable",
+      );
       await ack(fieldError(renderEnqueueFailed()));
       return;
     }
