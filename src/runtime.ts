@@ -18,15 +18,17 @@ import { connectRedis, pingRedis, type RedisClient } from "./queue/redis.js";
 import { createCheckWorker } from "./queue/worker.js";
 import { openSecret, sealSecret } from "./security/envelope.js";
 import { processScrubber, type SecretScrubber } from "./security/redact.js";
+import { createAdmissions } from "./slack/admission.js";
 import { createSlackApp, type SlackApp } from "./slack/app.js";
 import { createAuthorizer } from "./slack/authorize.js";
 import { createCommandHandler } from "./slack/command.js";
 import { createNotifier, slackErrorCode } from "./slack/notifier.js";
 import { createResponseUrlPoster, responseUrlHosts } from "./slack/response-url.js";
 import { createRetryActionHandler } from "./slack/retry-action.js";
-import { type Admission, createSubmissionHandler } from "./slack/submission.js";
+import { createSubmissionHandler } from "./slack/submission.js";
 import { createRecentResults } from "./state/recent-results.js";
 import { createRetryPrefills } from "./state/retry-prefill.js";
+import { createSlidingWindow } from "./state/sliding-window.js";
 import { createThreadStore } from "./state/thread-state.js";
 import { USER_AGENT } from "./version.js";
 
@@ -37,8 +39,6 @@ export type RuntimeOptions = {
   /** AES-256-GCM key for secrets in job data (config's, or one generated for single-process mode). */
   credentialsKey: Buffer;
   scrubber?: SecretScrubber;
-  /** Abuse limits on submissions; absent means none beyond the lockout guard. */
-  admit?: (teamId: string, userId: string) => Promise<Admission>;
   /** Test hook: faster stalled-job takeover. */
   stall?: { lockDurationMs: number; stalledIntervalMs: number };
   /**
@@ -109,6 +109,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   ];
   const recent = createRecentResults(redis, prefix);
   const prefills = createRetryPrefills(redis, prefix);
+  const hourlyWindow = (name: string, limit: number) =>
+    createSlidingWindow({ redis, prefix, name, limit, windowMs: 3_600_000 });
+  const admissions = createAdmissions({
+    perUser: hourlyWindow("user-checks", config.limits.checksPerUserPerHour),
+    perWorkspace: hourlyWindow("workspace-checks", config.limits.checksPerWorkspacePerHour),
+    limits: config.limits,
+  });
 
   // Worker role.
   let worker: ReturnType<typeof createCheckWorker> | null = null;
@@ -211,7 +218,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger,
       opsRoutes: routes,
       handlers: {
-        command: createCommandHandler({ authorize, policy: config.authorizedUsers, recent }),
+        command: createCommandHandler({
+          authorize,
+          policy: config.authorizedUsers,
+          recent,
+          checkAdmission: admissions.check,
+        }),
         submission: createSubmissionHandler({
           enqueue: async (job) => {
             const queued = await queue.enqueue(job);
@@ -220,7 +232,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           },
           sealSecret: (secret, requestId) => sealSecret(secret, credentialsKey, requestId),
           authorize,
-          admit: options.admit,
+          admit: admissions.admit,
           logger,
         }),
         retry: createRetryActionHandler({ authorize, policy: config.authorizedUsers, prefills }),

@@ -46,7 +46,6 @@ export type StackOptions = {
   stall?: RuntimeOptions["stall"];
   /** Faster retries of transient Autotask failures (tests). */
   retry?: RuntimeOptions["retry"];
-  admit?: RuntimeOptions["admit"];
   /** Reuse emulators of another stack (several bot processes, one Slack and Autotask). */
   shared?: {
     slack: SlackEmulator;
@@ -149,7 +148,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     scrubber: options.scrubber,
     stall: options.stall,
     retry: options.retry,
-    admit: options.admit,
   });
   const botUrl = `http://127.0.0.1:${runtime.port}/slack/events`;
   const teamId = slack.teamId;

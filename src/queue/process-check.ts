@@ -98,12 +98,13 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
       if (result.code === "invalid_credentials") await deps.lockout.recordFailure(data.username);
       const attempts = job.opts.attempts ?? 1;
       if (deps.isTransient(result.code) && job.attemptsMade + 1 < attempts) {
-        const delaySeconds =
-          Math.round((job.opts.backoff as { delay?: number } | undefined)?.delay ?? 5_000) / 1_000;
+        // Exponential backoff with jitter: the wait is at most base * 2^attemptsMade.
+        const baseMs = (job.opts.backoff as { delay?: number } | undefined)?.delay ?? 5_000;
+        const maxWaitSeconds = Math.ceil((baseMs * 2 ** job.attemptsMade) / 1_000);
         await deps.notifier.notice(
           target,
           `retry-${job.attemptsMade + 1}`,
-          `Autotask did not answer properly (${result.code}); trying again in about ${delaySeconds * 2 ** job.attemptsMade} s (attempt ${job.attemptsMade + 2} of ${attempts}).`,
+          `Autotask did not answer properly (${result.code}); trying again within ${maxWaitSeconds} s (attempt ${job.attemptsMade + 2} of ${attempts}).`,
         );
         // A plain Error makes BullMQ retry with backoff; its message is stored in Redis, so it
         // carries only the code.

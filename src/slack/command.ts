@@ -6,6 +6,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt"
 import { resolvePortalUrl } from "../autotask/domain.js";
 import type { AuthorizedUsers } from "../config.js";
 import type { RecentResults } from "../state/recent-results.js";
+import type { Admission } from "./admission.js";
 import type { Authorizer } from "./authorize.js";
 import { renderHelp, renderRefusal, renderStatus } from "./messages.js";
 import { buildConnectModal, type ModalPrefill } from "./modal.js";
@@ -15,6 +16,8 @@ export type CommandDeps = {
   authorize: Authorizer;
   policy: AuthorizedUsers;
   recent: RecentResults;
+  /** Abuse limits, checked before the form opens so nobody fills it in for nothing. */
+  checkAdmission?: (teamId: string, userId: string) => Promise<Admission>;
 };
 
 export const COMMAND = "/autotask-connect";
@@ -22,7 +25,7 @@ export const COMMAND = "/autotask-connect";
 const UNVERIFIABLE =
   "I couldn't check whether you may run this command (Slack did not answer in time). Please try again in a moment.";
 
-export function createCommandHandler({ authorize, policy, recent }: CommandDeps) {
+export function createCommandHandler({ authorize, policy, recent, checkAdmission }: CommandDeps) {
   return async ({
     command,
     ack,
@@ -53,6 +56,14 @@ export function createCommandHandler({ authorize, policy, recent }: CommandDeps)
               text: "The bot's storage is unavailable right now; try again in a moment.",
             },
       );
+      return;
+    }
+
+    const admitted: Admission = checkAdmission
+      ? await checkAdmission(command.team_id, command.user_id)
+      : { ok: true };
+    if (!admitted.ok) {
+      await ack({ response_type: "ephemeral", text: admitted.message });
       return;
     }
 

@@ -7,17 +7,16 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import type { Logger } from "../ops/logger.js";
 import type { CheckJob } from "../queue/jobs.js";
 import type { EnqueueResult } from "../queue/producer.js";
+import type { Admission } from "./admission.js";
 import type { Authorizer } from "./authorize.js";
 import { renderEnqueueFailed } from "./messages.js";
 import { BLOCK_IDS, buildSubmittedView, decodeMetadata, parseSubmission } from "./modal.js";
-
-/** Per-user / per-workspace admission (abuse limits). */
-export type Admission = { ok: true } | { ok: false; message: string };
 
 export type SubmissionDeps = {
   enqueue: (job: CheckJob) => Promise<EnqueueResult>;
   sealSecret: (secret: string, requestId: string) => string;
   authorize: Authorizer;
+  /** Abuse limits: counts the check, or refuses with the time to wait. */
   admit?: (teamId: string, userId: string) => Promise<Admission>;
   logger: Logger;
   newRequestId?: () => string;
