@@ -109,6 +109,16 @@ export function finishedThread(
     );
 }
 
+/** What a person types into the modal's four fields, keyed by block id. */
+export function fieldValues(credentials: Credentials): Record<string, string> {
+  return {
+    [BLOCK_IDS.portalUrl]: credentials.portalUrl,
+    [BLOCK_IDS.username]: credentials.username,
+    [BLOCK_IDS.secret]: credentials.secret,
+    [BLOCK_IDS.trackingId]: credentials.trackingId,
+  };
+}
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const slack = options.shared?.slack ?? (await startSlackEmulator());
   const autotask = options.shared?.autotask ?? (await startAutotaskEmulator(options.autotask));
@@ -179,16 +189,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           ),
       );
       const viewId = (opened.response as { view: { id: string } }).view.id;
-      const answer = await stack.submitView(
-        viewId,
-        {
-          [BLOCK_IDS.portalUrl]: credentials.portalUrl,
-          [BLOCK_IDS.username]: credentials.username,
-          [BLOCK_IDS.secret]: credentials.secret,
-          [BLOCK_IDS.trackingId]: credentials.trackingId,
-        },
-        userId,
-      );
+      const answer = await stack.submitView(viewId, fieldValues(credentials), userId);
       return { viewId, answer };
     },
 

@@ -51,6 +51,3 @@ export function checkJobOptions(backoffDelayMs = 5_000): DefaultJobOptions {
     removeOnFail: { age: 24 * 3600, count: 1_000 },
   };
 }
-
-/** The job options with the production backoff (5 s, doubling). */
-export const CHECK_JOB_OPTIONS: DefaultJobOptions = checkJobOptions();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_ADMIN, type Stack, startStack } from "../../src/demo/stack.js";
+import { DEMO_ADMIN, fieldValues, type Stack, startStack } from "../../src/demo/stack.js";
 import { BLOCK_IDS } from "../../src/slack/modal.js";
 import { viewsOpenWith } from "../support/e2e-helpers.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
@@ -45,16 +45,7 @@ describe("abuse limits through the real flow (2 checks per user per hour, 3 per 
     expect((await stack.submitCheck(credentials, { userId: "U0THIRD" })).answer.json).toMatchObject({
       response_action: "update",
     });
-    const answer = await stack.submitView(
-      viewId,
-      {
-        [BLOCK_IDS.portalUrl]: credentials.portalUrl,
-        [BLOCK_IDS.username]: USER.username,
-        [BLOCK_IDS.secret]: USER.secret,
-        [BLOCK_IDS.trackingId]: USER.trackingId,
-      },
-      "U0OTHER",
-    );
+    const answer = await stack.submitView(viewId, fieldValues(credentials), "U0OTHER");
     expect(answer.json).toMatchObject({
       response_action: "errors",
       errors: {

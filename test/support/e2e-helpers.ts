@@ -10,19 +10,10 @@ import type { EmulatedApiUser } from "../../src/emulators/autotask.js";
 import type { EmulatedMessage, EmulatedThread, RecordedCall } from "../../src/emulators/slack.js";
 import { CHECK_QUEUE, type CheckJob } from "../../src/queue/jobs.js";
 import { blocksToText } from "../../src/slack/blocks-to-text.js";
+import type { FinalMessage } from "../../src/slack/messages.js";
 
 /** The contract's message metadata on a final parent message. */
-export type ResultMetadata = {
-  event_type: string;
-  event_payload: {
-    request_id: string;
-    outcome: string;
-    code: string;
-    api_url: string | null;
-    zone: string | null;
-    username: string;
-  };
-};
+export type ResultMetadata = FinalMessage["metadata"];
 
 /** The metadata of a finished thread's parent (the contract's shape). */
 export function metadataOf(thread: EmulatedMessage): ResultMetadata {
