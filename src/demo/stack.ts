@@ -4,7 +4,7 @@
  * end-to-end tests and the benchmarks, so all three exercise the same path a deployment does.
  */
 import { randomBytes } from "node:crypto";
-import type { DestinationStream } from "pino";
+import { type DestinationStream, levels } from "pino";
 import { type Config, parseConfig, type Role } from "../config.js";
 import {
   type AutotaskEmulator,
@@ -54,6 +54,43 @@ export type StackOptions = {
     signingSecret: string;
   };
 };
+
+/**
+ * Test-only observer of every stack in a process (the CI leak audit): it sees every log line at
+ * debug level, every secret a stack is given, and each Slack emulator's calls when its stack closes.
+ */
+export type StackAudit = {
+  /** Every log line, at debug level whatever the stack's own level. */
+  logLine(line: string): void;
+  /** A secret the stack was given (typed into the modal, or an emulated API user's) and its queue prefix. */
+  secret(value: string): void;
+  prefix(value: string): void;
+  /** Everything the Slack emulator saw, once, when the stack that owns it closes. */
+  slack(dump: { calls: unknown[]; ephemerals: unknown[]; responsePosts: unknown[] }): void;
+};
+
+let audit: StackAudit | null = null;
+
+/** Installs (or with null removes) the audit of every stack started afterwards in this process. */
+export function setStackAudit(sink: StackAudit | null): void {
+  audit = sink;
+}
+
+/** Writes lines at or above `level` to `destination`, and every line to the audit. */
+function auditedDestination(
+  sink: StackAudit,
+  level: string,
+  destination: DestinationStream | undefined,
+): DestinationStream {
+  const threshold = levels.values[level] ?? Number.POSITIVE_INFINITY;
+  return {
+    write(line: string) {
+      sink.logLine(line);
+      const lineLevel = Number(/"level":(\d+)/.exec(line)?.[1] ?? Number.POSITIVE_INFINITY);
+      if (destination && lineLevel >= threshold) destination.write(line);
+    },
+  };
+}
 
 export type Credentials = { portalUrl: string; username: string; secret: string; trackingId: string };
 
@@ -142,12 +179,28 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   );
   if (!parsed.ok) throw new Error(parsed.message);
   const config = parsed.config;
+  const auditing = audit;
+  if (auditing) {
+    auditing.prefix(options.prefix);
+    auditing.secret(signingSecret);
+    for (const user of options.autotask?.users ?? []) auditing.secret(user.secret);
+    if (!options.shared) {
+      const addUser = autotask.addUser.bind(autotask);
+      autotask.addUser = (user) => {
+        auditing.secret(user.secret);
+        addUser(user);
+      };
+    }
+  }
   // As `start` does: CREDENTIALS_KEY wins, so a split web/worker pair can be given mismatched keys.
   const credentialsKey = config.credentialsKey ?? options.shared?.credentialsKey ?? generateCredentialsKey();
+  if (auditing) auditing.secret(credentialsKey.toString("base64"));
   const logger = createLogger({
-    level: config.logLevel,
+    level: auditing ? "debug" : config.logLevel,
     pretty: false,
-    destination: options.logDestination ?? { write: () => {} },
+    destination: auditing
+      ? auditedDestination(auditing, config.logLevel, options.logDestination)
+      : (options.logDestination ?? { write: () => {} }),
     scrubber: options.scrubber,
   });
   const runtime = await startRuntime({
@@ -194,6 +247,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
 
     async submitView(viewId, values, userId = DEMO_ADMIN) {
+      const typedSecret = values[BLOCK_IDS.secret];
+      if (auditing && typedSecret) auditing.secret(typedSecret);
       const view = slack.view(viewId) as { private_metadata?: string } | undefined;
       const body = viewSubmissionBody(
         {
@@ -230,6 +285,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     async close() {
       await runtime.stop(2_000);
       if (!options.shared) {
+        auditing?.slack({
+          calls: slack.calls,
+          ephemerals: slack.ephemerals,
+          responsePosts: slack.responsePosts,
+        });
         await slack.close();
         await autotask.close();
       }
