@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { processScrubber } from "../security/redact.js";
+import { withDeadline } from "./deadline.js";
 import type { Metrics } from "./metrics.js";
 
 export type ReadinessCheck = {
@@ -45,19 +46,16 @@ function describe(error: unknown): string {
 
 /** Runs one check, turning a rejection or a missed deadline into a failed report. */
 async function runCheck(readiness: ReadinessCheck, deadlineMs: number): Promise<CheckReport> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<CheckReport>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${deadlineMs} ms` }), deadlineMs);
-  });
   try {
-    const report = await Promise.race([readiness.check(), deadline]);
+    const report = await withDeadline(readiness.check(), deadlineMs, () => ({
+      ok: false,
+      detail: `no answer within ${deadlineMs} ms`,
+    }));
     return report.detail === undefined
       ? { ok: report.ok }
       : { ok: report.ok, detail: report.detail.slice(0, DETAIL_MAX_CHARS) };
   } catch (error) {
     return { ok: false, detail: describe(error) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -3,6 +3,7 @@
  * tests and embedded uses can create as many as they like.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { rejectAfter } from "./deadline.js";
 
 export type QueueCounts = { waiting: number; active: number; delayed: number; failed: number };
 
@@ -65,17 +66,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       async collect() {
         if (!queueCounts) return;
         this.reset();
-        let timer: NodeJS.Timeout | undefined;
         try {
-          const deadline = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error("queue counts timed out")), QUEUE_COUNTS_DEADLINE_MS);
-          });
-          const counts = await Promise.race([queueCounts(), deadline]);
+          const counts = await rejectAfter(queueCounts(), QUEUE_COUNTS_DEADLINE_MS, "queue counts");
           for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
         } catch {
           // Redis unreachable: no samples rather than a failed scrape; /readyz reports the cause.
-        } finally {
-          clearTimeout(timer);
         }
       },
     }),

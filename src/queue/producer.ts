@@ -1,5 +1,6 @@
 /** Enqueues checks. Fails fast when Redis is down so the modal can say so inside Slack's 3 s. */
 import { Queue } from "bullmq";
+import { withDeadline } from "../ops/deadline.js";
 import { CHECK_JOB, CHECK_QUEUE, type CheckJob, checkJobId, checkJobOptions } from "./jobs.js";
 import type { RedisClient } from "./redis.js";
 
@@ -41,19 +42,13 @@ export function createCheckProducer({
   return {
     async enqueue(job) {
       const jobId = checkJobId(job.viewId);
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<"timeout">((resolve) => {
-        timer = setTimeout(() => resolve("timeout"), deadlineMs);
-      });
       try {
-        const added = await Promise.race([queue.add(CHECK_JOB, job, { jobId }), deadline]);
-        if (added === "timeout")
+        const added = await withDeadline(queue.add(CHECK_JOB, job, { jobId }), deadlineMs, () => null);
+        if (added === null)
           return { ok: false, reason: "unavailable", detail: `no answer within ${deadlineMs} ms` };
         return { ok: true, jobId, duplicate: added.data.requestId !== job.requestId };
       } catch (error) {
         return { ok: false, reason: "unavailable", detail: (error as Error).message };
-      } finally {
-        clearTimeout(timer);
       }
     },
     async counts() {

@@ -1,6 +1,7 @@
 /** Redis connections for one role: a single server or a Redis Cluster, per the parsed config. */
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Config } from "../config.js";
+import { withDeadline } from "../ops/deadline.js";
 
 export type RedisClient = Redis | Cluster;
 
@@ -38,11 +39,7 @@ export function connectRedis(redis: Config["redis"], purpose: ConnectionPurpose)
 /** Resolves when the connection answers PING within the deadline, else false. Never throws. */
 export async function pingRedis(client: RedisClient, timeoutMs = 1_000): Promise<boolean> {
   try {
-    const reply = await Promise.race([
-      client.ping(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), timeoutMs).unref()),
-    ]);
-    return reply === "PONG";
+    return (await withDeadline(client.ping(), timeoutMs, () => "no answer")) === "PONG";
   } catch {
     return false;
   }

@@ -3,6 +3,7 @@
  * the lockout guard. Checked when the command opens the form (so nobody fills it in for nothing)
  * and counted when a check is submitted.
  */
+import { withDeadline } from "../ops/deadline.js";
 import type { SlidingWindow, WindowVerdict } from "../state/sliding-window.js";
 
 export type Admission = { ok: true } | { ok: false; message: string };
@@ -64,18 +65,8 @@ export function createAdmissions({
 
   return {
     async check(teamId, userId) {
-      let timer: NodeJS.Timeout | undefined;
-      const open = new Promise<Admission>((resolve) => {
-        timer = setTimeout(() => resolve({ ok: true }), timeoutMs);
-      });
-      try {
-        return await Promise.race([
-          verdicts(teamId, userId, false).then(toAdmission, () => ({ ok: true }) as const),
-          open,
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
+      const verdict = verdicts(teamId, userId, false).then(toAdmission, () => ({ ok: true }) as const);
+      return withDeadline(verdict, timeoutMs, (): Admission => ({ ok: true }));
     },
     async admit(teamId, userId) {
       // A Redis failure here surfaces as the enqueue failing right after, with its own message.

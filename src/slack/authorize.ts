@@ -1,5 +1,6 @@
 /** Who may run /autotask-connect (AUTHORIZED_USERS): workspace admins, everyone, or listed users. */
 import type { AuthorizedUsers } from "../config.js";
+import { rejectAfter } from "../ops/deadline.js";
 
 export type UserRoles = { isAdmin: boolean; isOwner: boolean };
 export type Authorization = { ok: true } | { ok: false; reason: "not_authorized" | "unverifiable" };
@@ -22,22 +23,14 @@ export function createAuthorizer(policy: AuthorizedUsers, options: AuthorizerOpt
   async function isAdmin(userId: string): Promise<boolean | null> {
     const cached = cache.get(userId);
     if (cached && cached.until > now()) return cached.isAdmin;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const roles = await Promise.race([
-        lookupRoles(userId),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
-        }),
-      ]);
+      const roles = await rejectAfter(lookupRoles(userId), timeoutMs, "users.info");
       const admin = roles.isAdmin || roles.isOwner;
       if (cache.size > 10_000) cache.clear();
       cache.set(userId, { isAdmin: admin, until: now() + ttlMs });
       return admin;
     } catch {
       return null;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -1,6 +1,7 @@
 /** The "Fix and retry" button: reopens the modal pre-filled with everything but the secret. */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import type { AuthorizedUsers } from "../config.js";
+import { withDeadline } from "../ops/deadline.js";
 import type { RetryPrefills } from "../state/retry-prefill.js";
 import type { Authorizer } from "./authorize.js";
 import { renderRefusal } from "./messages.js";
@@ -38,15 +39,12 @@ export function createRetryActionHandler({
       return;
     }
     const id = body.actions[0]?.value ?? "";
-    let timer: NodeJS.Timeout | undefined;
     const prefill: ModalPrefill =
-      (await Promise.race([
+      (await withDeadline(
         prefills.load(id).catch(() => null),
-        new Promise<null>((resolve) => {
-          timer = setTimeout(() => resolve(null), lookupTimeoutMs);
-        }),
-      ])) ?? {};
-    clearTimeout(timer);
+        lookupTimeoutMs,
+        () => null,
+      )) ?? {};
     const channelId = body.channel?.id ?? body.container?.channel_id;
     const view = buildConnectModal(prefill, {
       channelId: channelId ?? body.user.id,

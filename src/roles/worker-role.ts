@@ -1,0 +1,128 @@
+/** The worker role: a BullMQ worker running checks and reporting them to Slack. */
+import { WebClient } from "@slack/web-api";
+import { isTransient, runCheck, tooManyFailuresResult } from "../autotask/check.js";
+import { type AutotaskClient, createAutotaskClient } from "../autotask/client.js";
+import { rejectAfter } from "../ops/deadline.js";
+import type { ReadinessCheck } from "../ops/http.js";
+import { toSlackLogger } from "../ops/logger.js";
+import type { Metrics } from "../ops/metrics.js";
+import { createLockoutGuard } from "../queue/lockout.js";
+import { createCheckProcessor } from "../queue/process-check.js";
+import { connectRedis } from "../queue/redis.js";
+import { createCheckWorker } from "../queue/worker.js";
+import { openSecret } from "../security/envelope.js";
+import { createNotifier } from "../slack/notifier.js";
+import { createResponseUrlPoster, responseUrlHosts } from "../slack/response-url.js";
+import { createThreadStore } from "../state/thread-state.js";
+import { USER_AGENT } from "../version.js";
+import type { RoleContext } from "./context.js";
+
+export type WorkerRole = {
+  readiness: ReadinessCheck;
+  /** Lets active checks finish within `graceMs`; past it their locks lapse and another worker takes over. */
+  stop(graceMs: number): Promise<void>;
+};
+
+/** A client that counts failed Autotask calls by kind, for /metrics. */
+function countingFailures(client: AutotaskClient, metrics: Metrics): AutotaskClient {
+  const count = <T extends { kind: string; status?: number; failure?: string }>(reply: T): T => {
+    if (reply.kind === "network") metrics.autotaskCallErrors.inc({ kind: reply.failure ?? "network" });
+    else if (reply.kind === "blocked") metrics.autotaskCallErrors.inc({ kind: "blocked" });
+    else if (reply.status !== undefined && reply.status >= 400)
+      metrics.autotaskCallErrors.inc({ kind: `http_${reply.status}` });
+    return reply;
+  };
+  return {
+    zoneInformation: (...args) => client.zoneInformation(...args).then(count),
+    thresholdInformation: (...args) => client.thresholdInformation(...args).then(count),
+    queryEntity: (...args) => client.queryEntity(...args).then(count),
+  };
+}
+
+export async function startWorkerRole(context: RoleContext): Promise<WorkerRole> {
+  const { config, logger, metrics, redis, scrubber } = context;
+  const prefix = config.queuePrefix;
+  const slackClient = new WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    logger: toSlackLogger(logger, "web-api"),
+    timeout: 10_000,
+    retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
+  });
+  const threads = createThreadStore(redis, prefix);
+  const notifier = createNotifier({
+    client: slackClient,
+    threads,
+    respond: createResponseUrlPoster({ allowedHosts: responseUrlHosts(config.slack.apiUrl) }),
+    logger,
+    onSlackError: (method, error) => metrics.slackCallErrors.inc({ method, error }),
+  });
+  const autotask = countingFailures(
+    createAutotaskClient({
+      timeoutMs: config.autotask.timeoutMs,
+      originOverride: config.autotask.originOverride,
+      userAgent: USER_AGENT,
+    }),
+    metrics,
+  );
+  const processor = createCheckProcessor({
+    runCheck: (input, hooks) =>
+      runCheck(input, {
+        client: autotask,
+        requiredEntities: config.autotask.requiredEntities,
+        retry: context.retry?.autotask,
+        ...hooks,
+      }),
+    tooManyFailures: tooManyFailuresResult,
+    isTransient,
+    openSecret: (sealed, requestId) => openSecret(sealed, context.credentialsKey, requestId),
+    notifier,
+    threads,
+    lockout: createLockoutGuard({ redis, prefix }),
+    retryPrefills: context.prefills,
+    recent: context.recent,
+    scrubber,
+    logger,
+    onResult: (result, durationMs) => {
+      metrics.checksTotal.inc({ outcome: result.outcome, code: result.code });
+      metrics.checkDuration.observe({ outcome: result.outcome }, durationMs / 1_000);
+      logger.info(
+        { requestId: result.requestId, outcome: result.outcome, code: result.code, durationMs },
+        "check finished",
+      );
+    },
+  });
+
+  // BullMQ workers block on Redis: a connection of their own that never gives up on a command.
+  const connection = connectRedis(config.redis, "worker");
+  connection.on("error", (error: Error) => logger.debug({ err: error.message }, "redis connection error"));
+  const worker = createCheckWorker({
+    connection,
+    prefix,
+    concurrency: config.workerConcurrency,
+    processor,
+    scrubber,
+    logger,
+    stall: context.stall,
+  });
+  await rejectAfter(worker.waitUntilReady(), 5_000, "connecting the worker").catch(() => {
+    logger.warn("the worker is not connected to Redis yet; it keeps trying");
+  });
+
+  return {
+    readiness: {
+      name: "worker",
+      check: async () =>
+        worker.isRunning() && !worker.closing
+          ? { ok: true }
+          : { ok: false, detail: "the worker is not running" },
+    },
+    async stop(graceMs) {
+      const finished = await rejectAfter(worker.close(), graceMs).then(
+        () => true,
+        () => false,
+      );
+      if (!finished) await rejectAfter(worker.close(true), 2_000).catch(() => {});
+      await rejectAfter(connection.quit(), 1_000).catch(() => connection.disconnect());
+    },
+  };
+}
