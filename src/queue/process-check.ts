@@ -2,7 +2,7 @@
  * The job processor: one check from queue to final Slack message. Retries only transient Autotask
  * trouble; a re-run after a crash continues the same thread and never reports twice.
  */
-import { type Job, UnrecoverableError } from "bullmq";
+import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { CheckInput } from "../autotask/check.js";
 import { type CheckResult, type CheckStep, outcomeOf } from "../autotask/result.js";
 import type { Logger } from "../ops/logger.js";
@@ -61,7 +61,13 @@ export function internalErrorResult(job: CheckJob, advice: string): CheckResult 
 export function createCheckProcessor(deps: ProcessCheckDeps) {
   const now = deps.now ?? Date.now;
 
-  async function check(job: Job<CheckJob>, data: CheckJob, target: NotifyTarget, signal?: AbortSignal) {
+  /** The check's result, or null when it was cancelled (shutdown) and must run again elsewhere. */
+  async function check(
+    job: Job<CheckJob>,
+    data: CheckJob,
+    target: NotifyTarget,
+    signal?: AbortSignal,
+  ): Promise<CheckResult | null> {
     const retryAt = await deps.lockout.blockedUntil(data.username);
     if (retryAt) {
       return deps.tooManyFailures({
@@ -92,9 +98,13 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
         trackingId: data.trackingId,
       };
       const result = await deps.runCheck(input, {
-        onStep: (step) => deps.notifier.step(target, step, job.attemptsMade),
+        // A step cut short by cancellation ("the check was cancelled") is not the check's answer.
+        onStep: async (step) => {
+          if (!signal?.aborted) await deps.notifier.step(target, step, job.attemptsMade);
+        },
         signal,
       });
+      if (signal?.aborted) return null;
       if (result.code === "invalid_credentials") await deps.lockout.recordFailure(data.username);
       const attempts = job.opts.attempts ?? 1;
       if (deps.isTransient(result.code) && job.attemptsMade + 1 < attempts) {
@@ -118,7 +128,7 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
 
   return async function processCheck(
     job: Job<CheckJob>,
-    _token?: string,
+    token?: string,
     signal?: AbortSignal,
   ): Promise<CheckJobReturn> {
     const started = now();
@@ -145,7 +155,14 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
 
     let result = state.result;
     if (!result) {
-      result = await check(job, data, target, signal);
+      const checked = await check(job, data, target, signal);
+      if (checked === null) {
+        // Cancelled by a shutdown past its grace period: back to the queue, without using up an
+        // attempt, for another worker to run from the start. Nothing of it was posted.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      result = checked;
       const retryId =
         result.outcome === "failed"
           ? await deps.retryPrefills.save({

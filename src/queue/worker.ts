@@ -1,5 +1,5 @@
 /** The BullMQ Worker that runs checks. Options tuned so a crashed worker's check is picked up fast. */
-import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { type Job, UnrecoverableError, WaitingError, Worker } from "bullmq";
 import type { Logger } from "../ops/logger.js";
 import type { SecretScrubber } from "../security/redact.js";
 import { CHECK_QUEUE, type CheckJob, type CheckJobReturn } from "./jobs.js";
@@ -41,6 +41,8 @@ export function createCheckWorker(options: CheckWorkerOptions): Worker<CheckJob,
       try {
         return await processor(job, token, signal);
       } catch (error) {
+        // Control flow for BullMQ (the job was moved back to the queue), not a failure.
+        if (error instanceof WaitingError) throw error;
         throw sanitized(error, scrubber);
       }
     },

@@ -121,7 +121,17 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
         () => true,
         () => false,
       );
-      if (!finished) await rejectAfter(worker.close(true), 2_000).catch(() => {});
+      if (!finished) {
+        // Past the grace period, cancel the checks still running: each goes back to the queue at
+        // once, unreported, for another worker. Without this the process lingers until their
+        // Autotask requests time out, and a job left active waits for its lock to lapse.
+        worker.cancelAllJobs("shutdown");
+        const requeued = await rejectAfter(worker.close(), 2_000).then(
+          () => true,
+          () => false,
+        );
+        if (!requeued) await rejectAfter(worker.close(true), 2_000).catch(() => {});
+      }
       await rejectAfter(connection.quit(), 1_000).catch(() => connection.disconnect());
     },
   };

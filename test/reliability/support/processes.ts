@@ -1,0 +1,163 @@
+/**
+ * Bot processes for the fault tests, on one Slack and one Autotask emulator: start them, drive them
+ * with signed requests, kill them, and read their threads.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createInterface } from "node:readline";
+import {
+  type AutotaskEmulator,
+  type EmulatedApiUser,
+  startAutotaskEmulator,
+} from "../../../src/emulators/autotask.js";
+import { type SlackEmulator, startSlackEmulator } from "../../../src/emulators/slack.js";
+import {
+  inputValues,
+  postSigned,
+  slashCommandBody,
+  viewSubmissionBody,
+} from "../../../src/emulators/slack-requests.js";
+import { BLOCK_IDS, CONNECT_CALLBACK_ID } from "../../../src/slack/modal.js";
+import { activeAudit } from "../../support/leak-audit-setup.js";
+import { uniquePrefix } from "../../support/redis.js";
+
+export const CHANNEL = "C0FAULTS";
+export const ADMIN = "U0FAULTADMIN";
+
+export type BotProcess = {
+  label: string;
+  child: ChildProcess;
+  port: number;
+  botUrl: string;
+  /** Every line it wrote to stdout and stderr. */
+  lines: string[];
+  /** Resolves with the exit code (null when killed by a signal) once it has ended. */
+  exited: Promise<number | null>;
+};
+
+export type Fleet = {
+  slack: SlackEmulator;
+  autotask: AutotaskEmulator;
+  redisUrl: string;
+  signingSecret: string;
+  /** Starts `bot.ts <role>`; resolves once it logged "autotask-connect started". */
+  start(label: string, role: "all" | "web" | "worker", env?: Record<string, string>): Promise<BotProcess>;
+  /** Sends the command, then submits the modal with these values, as Slack would. */
+  submit(
+    bot: BotProcess,
+    user: EmulatedApiUser,
+    portalUrl?: string,
+  ): Promise<{ viewId: string; answer: unknown }>;
+  close(): Promise<void>;
+};
+
+export async function startFleet(options: { redisUrl: string; users: EmulatedApiUser[] }): Promise<Fleet> {
+  const slack = await startSlackEmulator();
+  const autotask = await startAutotaskEmulator({ users: options.users });
+  slack.setChannel(CHANNEL, { kind: "public", botIsMember: true, name: "faults" });
+  slack.setUser(ADMIN, { isAdmin: true, name: "fay" });
+  const signingSecret = randomBytes(16).toString("hex");
+  const credentialsKey = randomBytes(32).toString("base64");
+  const prefix = uniquePrefix("faults");
+  const audit = activeAudit();
+  for (const secret of [signingSecret, credentialsKey, ...options.users.map((user) => user.secret)]) {
+    audit?.secret(secret);
+  }
+  const bots: BotProcess[] = [];
+
+  async function start(label: string, role: string, env: Record<string, string> = {}): Promise<BotProcess> {
+    const child = spawn(process.execPath, ["--import", "tsx", "test/reliability/support/bot.ts", role], {
+      env: {
+        PATH: process.env.PATH,
+        SLACK_BOT_TOKEN: "xoxb-fault-tests",
+        SLACK_SIGNING_SECRET: signingSecret,
+        SLACK_API_URL: slack.apiUrl,
+        PORT: "0",
+        REDIS_URL: options.redisUrl,
+        QUEUE_PREFIX: prefix,
+        CREDENTIALS_KEY: credentialsKey,
+        AUTOTASK_ORIGIN_OVERRIDE: autotask.origin,
+        AUTHORIZED_USERS: "*",
+        LOG_LEVEL: "debug",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const lines: string[] = [];
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    exited.then(() => audit?.output(label, `${lines.join("\n")}\n`));
+    createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => lines.push(line));
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${label} did not start:\n${lines.join("\n")}`)),
+        20_000,
+      );
+      exited.then((code) => reject(new Error(`${label} exited with ${code}:\n${lines.join("\n")}`)));
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+        lines.push(line);
+        const parsed = safeJson(line) as { msg?: string; port?: number } | null;
+        if (parsed?.msg === "autotask-connect started" && parsed.port) {
+          clearTimeout(timer);
+          resolve(parsed.port);
+        }
+      });
+    });
+    const bot = { label, child, port, botUrl: `http://127.0.0.1:${port}/slack/events`, lines, exited };
+    bots.push(bot);
+    return bot;
+  }
+
+  return {
+    slack,
+    autotask,
+    redisUrl: options.redisUrl,
+    signingSecret,
+    start,
+    async submit(bot, user, portalUrl = `https://ww${user.zone}.autotask.net`) {
+      const triggerId = slack.issueTriggerId();
+      const command = slashCommandBody({
+        userId: ADMIN,
+        channelId: CHANNEL,
+        teamId: slack.teamId,
+        triggerId,
+        responseUrl: slack.responseUrlFor(CHANNEL),
+      });
+      await postSigned(bot.botUrl, signingSecret, command);
+      const opened = await slack.waitFor(() =>
+        slack.callsOf("views.open").find((call) => call.args.trigger_id === triggerId),
+      );
+      const view = (opened.response as { view: { id: string; private_metadata: string } }).view;
+      const body = viewSubmissionBody(
+        {
+          id: view.id,
+          callbackId: CONNECT_CALLBACK_ID,
+          privateMetadata: view.private_metadata,
+          values: inputValues({
+            [BLOCK_IDS.portalUrl]: portalUrl,
+            [BLOCK_IDS.username]: user.username,
+            [BLOCK_IDS.secret]: user.secret,
+            [BLOCK_IDS.trackingId]: user.trackingId,
+          }),
+        },
+        { id: ADMIN, teamId: slack.teamId },
+      );
+      const answer = await postSigned(bot.botUrl, signingSecret, body);
+      return { viewId: view.id, answer: answer.json };
+    },
+    async close() {
+      for (const bot of bots)
+        if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill("SIGKILL");
+      await Promise.all(bots.map((bot) => bot.exited));
+      await slack.close();
+      await autotask.close();
+    },
+  };
+}
+
+function safeJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return null;
+  }
+}

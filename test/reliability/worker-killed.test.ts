@@ -1,0 +1,94 @@
+/**
+ * Bot processes die in the middle of checks: SIGKILL (nothing cleaned up), and SIGTERM whose grace
+ * period runs out. Another worker process finishes each check, and each is reported once.
+ */
+import { afterEach, expect, it } from "vitest";
+import type { EmulatedApiUser } from "../../src/emulators/autotask.js";
+import { until } from "../support/e2e-helpers.js";
+import { testRedisUrl } from "../support/redis.js";
+import { expectEachReportedOnce, waitForAll } from "./support/outcome.js";
+import { CHANNEL, type Fleet, startFleet } from "./support/processes.js";
+
+const user = (name: string, zone = "15"): EmulatedApiUser => ({
+  username: `${name}@kill.example`,
+  secret: `${name}-K1ll-Secret!`,
+  trackingId: `TRACK${name.toUpperCase()}9`,
+  zone,
+});
+
+let fleet: Fleet | undefined;
+afterEach(async () => {
+  await fleet?.close();
+  fleet = undefined;
+});
+
+/** Holds each user's credentials request until the emulator closes: the check is mid-way. */
+function holdCredentials(f: Fleet, users: EmulatedApiUser[]) {
+  for (const u of users) {
+    f.autotask.injectFault(
+      { username: u.username, path: /thresholdinformation/i },
+      { kind: "delay", ms: 120_000 },
+      1,
+    );
+  }
+  return until("every check is waiting on Autotask", async () =>
+    users.every((u) =>
+      f.autotask.requests.some(
+        (r) => /thresholdinformation/i.test(r.path) && r.headers.username === u.username,
+      ),
+    ),
+  );
+}
+
+it("finishes the checks of a worker killed with SIGKILL on another worker, each reported once, within 60 s", async () => {
+  const users = [user("alpha"), user("bravo", "5"), user("charlie")];
+  fleet = await startFleet({ redisUrl: testRedisUrl(), users });
+  const web = await fleet.start("web", "web");
+  const doomed = await fleet.start("doomed", "worker", { AUTOTASK_TIMEOUT_MS: "120000" });
+  for (const u of users)
+    expect((await fleet.submit(web, u)).answer).toMatchObject({ response_action: "update" });
+  await holdCredentials(fleet, users);
+  // Started only now, so the doomed worker holds every check.
+  await fleet.start("rescuer", "worker");
+
+  const killedAt = Date.now();
+  doomed.child.kill("SIGKILL");
+  expect(await doomed.exited).toBeNull();
+  const outcomes = await waitForAll(
+    fleet.slack,
+    CHANNEL,
+    users.map((u) => u.username),
+    30_000,
+  );
+  expect(Date.now() - killedAt).toBeLessThan(60_000);
+  expect(outcomes.map((outcome) => outcome.code)).toEqual(["ok", "ok", "ok"]);
+  expectEachReportedOnce("worker SIGKILL mid-check", 1, outcomes);
+}, 60_000);
+
+it("puts a check back on the queue when SIGTERM's grace period runs out; another worker finishes it once", async () => {
+  const users = [user("delta"), user("echo")];
+  fleet = await startFleet({ redisUrl: testRedisUrl(), users });
+  const web = await fleet.start("web", "web");
+  const stopping = await fleet.start("stopping", "worker", { TEST_GRACE_MS: "300" });
+  for (const u of users) await fleet.submit(web, u);
+  await holdCredentials(fleet, users);
+  await fleet.start("rescuer", "worker");
+
+  const signalledAt = Date.now();
+  stopping.child.kill("SIGTERM");
+  expect(await stopping.exited).toBe(0);
+  const exitedAfterMs = Date.now() - signalledAt;
+  const outcomes = await waitForAll(
+    fleet.slack,
+    CHANNEL,
+    users.map((u) => u.username),
+    30_000,
+  );
+  expect(outcomes.map((outcome) => outcome.code)).toEqual(["ok", "ok"]);
+  // Within the grace plus the bounded requeue, not when its Autotask requests would time out (10 s).
+  expect(exitedAfterMs).toBeLessThan(3_000);
+  // Nothing of the cancelled run reached the thread ("the check was cancelled" is no answer).
+  const replies = fleet.slack.thread(CHANNEL).flatMap((thread) => thread.replies.map((reply) => reply.text));
+  expect(replies.filter((text) => /cancel/i.test(text))).toEqual([]);
+  expectEachReportedOnce("worker SIGTERM, grace exceeded", 1, outcomes);
+}, 60_000);
