@@ -46,7 +46,7 @@ it("finishes the checks of a worker killed with SIGKILL on another worker, each 
   const web = await fleet.start("web", "web");
   const doomed = await fleet.start("doomed", "worker", { AUTOTASK_TIMEOUT_MS: "120000" });
   for (const u of users)
-    expect((await fleet.submit(web, u)).answer).toMatchObject({ response_action: "update" });
+    expect((await fleet.submit(web, u)).answer.json).toMatchObject({ response_action: "update" });
   await holdCredentials(fleet, users);
   // Started only now, so the doomed worker holds every check.
   await fleet.start("rescuer", "worker");

@@ -14,6 +14,7 @@ import { type SlackEmulator, startSlackEmulator } from "../../../src/emulators/s
 import {
   inputValues,
   postSigned,
+  type SignedResponse,
   slashCommandBody,
   viewSubmissionBody,
 } from "../../../src/emulators/slack-requests.js";
@@ -47,7 +48,9 @@ export type Fleet = {
     bot: BotProcess,
     user: EmulatedApiUser,
     portalUrl?: string,
-  ): Promise<{ viewId: string; answer: unknown }>;
+  ): Promise<{ viewId: string; answer: SignedResponse }>;
+  /** Submits an opened view again (the person pressed Check once more). */
+  submitAgain(bot: BotProcess, viewId: string, user: EmulatedApiUser): Promise<SignedResponse>;
   close(): Promise<void>;
 };
 
@@ -107,6 +110,25 @@ export async function startFleet(options: { redisUrl: string; users: EmulatedApi
     return bot;
   }
 
+  function submitView(bot: BotProcess, viewId: string, user: EmulatedApiUser, portalUrl: string) {
+    const view = slack.view(viewId) as { private_metadata?: string } | undefined;
+    const body = viewSubmissionBody(
+      {
+        id: viewId,
+        callbackId: CONNECT_CALLBACK_ID,
+        privateMetadata: view?.private_metadata ?? "",
+        values: inputValues({
+          [BLOCK_IDS.portalUrl]: portalUrl,
+          [BLOCK_IDS.username]: user.username,
+          [BLOCK_IDS.secret]: user.secret,
+          [BLOCK_IDS.trackingId]: user.trackingId,
+        }),
+      },
+      { id: ADMIN, teamId: slack.teamId },
+    );
+    return postSigned(bot.botUrl, signingSecret, body);
+  }
+
   return {
     slack,
     autotask,
@@ -126,24 +148,10 @@ export async function startFleet(options: { redisUrl: string; users: EmulatedApi
       const opened = await slack.waitFor(() =>
         slack.callsOf("views.open").find((call) => call.args.trigger_id === triggerId),
       );
-      const view = (opened.response as { view: { id: string; private_metadata: string } }).view;
-      const body = viewSubmissionBody(
-        {
-          id: view.id,
-          callbackId: CONNECT_CALLBACK_ID,
-          privateMetadata: view.private_metadata,
-          values: inputValues({
-            [BLOCK_IDS.portalUrl]: portalUrl,
-            [BLOCK_IDS.username]: user.username,
-            [BLOCK_IDS.secret]: user.secret,
-            [BLOCK_IDS.trackingId]: user.trackingId,
-          }),
-        },
-        { id: ADMIN, teamId: slack.teamId },
-      );
-      const answer = await postSigned(bot.botUrl, signingSecret, body);
-      return { viewId: view.id, answer: answer.json };
+      const viewId = (opened.response as { view: { id: string } }).view.id;
+      return { viewId, answer: await submitView(bot, viewId, user, portalUrl) };
     },
+    submitAgain: (bot, viewId, user) => submitView(bot, viewId, user, `https://ww${user.zone}.autotask.net`),
     async close() {
       for (const bot of bots)
         if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill("SIGKILL");
