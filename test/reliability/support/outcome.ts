@@ -16,9 +16,21 @@ export type Outcome = {
   done: number;
   /** chat.update calls on the parent that Slack accepted. */
   updates: number;
-  /** Thread replies with the same text posted more than once. */
+  /** Thread replies posted more than once within one job attempt (a retry shows its own steps). */
   repeated: string[];
 };
+
+/** Replies repeated inside one attempt; attempts are separated by the "trying again" notice. */
+function repeatsWithinAttempts(texts: string[]): string[] {
+  const repeated: string[] = [];
+  let attempt = new Set<string>();
+  for (const text of texts) {
+    if (text.includes("trying again")) attempt = new Set();
+    else if (attempt.has(text)) repeated.push(text);
+    attempt.add(text);
+  }
+  return repeated;
+}
 
 export function outcomeOf(slack: SlackEmulator, channelId: string, username: string): Outcome {
   const parents = slack.thread(channelId).filter((thread) => thread.text.includes(username));
@@ -34,7 +46,7 @@ export function outcomeOf(slack: SlackEmulator, channelId: string, username: str
           .callsOf("chat.update")
           .filter((call) => call.args.ts === parent.ts && (call.response as { ok?: boolean }).ok).length
       : 0,
-    repeated: texts.filter((text, index) => texts.indexOf(text) !== index),
+    repeated: repeatsWithinAttempts(texts),
   };
 }
 
