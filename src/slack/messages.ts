@@ -270,6 +270,8 @@ export type StatusEntry = {
 };
 
 const STATUS_SHOWN = 10;
+/** Longest status line, in characters: ten of them fit one section. */
+const STATUS_LINE = 280;
 
 function statusLine(entry: StatusEntry): string {
   const mark = OUTCOME_MARK[entry.outcome as Outcome] ?? ":grey_question:";
@@ -278,7 +280,18 @@ function statusLine(entry: StatusEntry): string {
   const fallback = new Date(entry.finishedAt).toISOString().replace(/\.\d+Z$/, "Z");
   const when = `<!date^${seconds}^{date_short_pretty} {time}|${fallback}>`;
   const domain = entry.apiUrl ? ` · \`${escapeEntities(entry.apiUrl)}\`` : "";
-  return `${mark} ${when} ${user(entry.username)}: ${title}${domain} · by <@${entry.requesterId}>`;
+  const line = (name: string) => `${mark} ${when} ${name}: ${title}${domain} · by <@${entry.requesterId}>`;
+  // Shorten the username, never the line: cutting the line would break the mention (or the date)
+  // markup, and escaping can make a username of 128 characters four times longer.
+  let shown = user(entry.username);
+  for (
+    let keep = Math.min(entry.username.length, SHOWN_VALUE);
+    keep > 1 && line(shown).length > STATUS_LINE;
+  ) {
+    keep = Math.floor(keep * 0.8);
+    shown = user(clip(entry.username, keep));
+  }
+  return line(shown);
 }
 
 /** Ephemeral answer to `/autotask-connect status`: the last checks of this workspace, newest first. */
@@ -288,7 +301,7 @@ export function renderStatus(entries: StatusEntry[]): SlackMessage {
     return message(text, [section(text)]);
   }
   const newest = [...entries].sort((a, b) => b.finishedAt - a.finishedAt).slice(0, STATUS_SHOWN);
-  const lines = newest.map((entry) => clip(statusLine(entry), 280));
+  const lines = newest.map((entry) => clip(statusLine(entry), STATUS_LINE));
   const text = `*Last ${newest.length} Autotask checks in this workspace*\n${lines.join("\n")}`;
   return message(`Last ${newest.length} Autotask checks in this workspace`, [section(text)]);
 }
