@@ -11,16 +11,8 @@ import type { EmulatedApiUser } from "../../src/emulators/autotask.js";
 import type { SignedResponse } from "../../src/emulators/slack-requests.js";
 import { RETRY_ACTION_ID } from "../../src/slack/messages.js";
 import { BLOCK_IDS } from "../../src/slack/modal.js";
-import {
-  captureLines,
-  credentialsOf,
-  type DumpedKey,
-  dumpRedis,
-  findSecrets,
-  metadataOf,
-  spellingsOf,
-  until,
-} from "../support/e2e-helpers.js";
+import { captureLines, credentialsOf, metadataOf, until } from "../support/e2e-helpers.js";
+import { redisHaystack, scanTexts, spellingsOf } from "../support/leak-audit.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
 
 // Characters that URL-encoding, form-encoding and JSON escaping each change.
@@ -45,12 +37,18 @@ const FLAKY: EmulatedApiUser = {
 const WRONG_SECRET = "Wr0ng:Secret<typed>";
 const SECRETS = [GOOD.secret, FIXED.secret, FLAKY.secret, WRONG_SECRET];
 
+/** The BullMQ job hashes among the dumped keys. */
+function jobHashes(keys: [string, string][]): [string, string][] {
+  return keys.filter(([where]) => where.startsWith("Redis hash ") && /:checks:view-[^:]*$/.test(where));
+}
+
 describe("the secret never leaks", () => {
   const prefix = uniquePrefix("e2e-leak");
   const logs = captureLines();
   const answers: SignedResponse[] = [];
   let stack: Stack;
-  let redisKeys: DumpedKey[];
+  /** [where, text] per Redis key: "Redis <type> <key>", the key and every part of its value. */
+  let redisKeys: [string, string][];
 
   beforeAll(async () => {
     stack = await startStack({
@@ -113,11 +111,12 @@ describe("the secret never leaks", () => {
     );
     // Every job finished (its last Redis writes done) before Redis is read.
     await until("every job finished", async () => {
-      const keys = await dumpRedis(testRedisUrl(), prefix);
-      const jobs = keys.filter((key) => key.type === "hash" && /:checks:view-/.test(key.key));
-      return jobs.length === 4 && jobs.every((job) => job.value.includes('"finishedOn"')) ? true : undefined;
+      const jobs = jobHashes(await redisHaystack(testRedisUrl(), prefix));
+      return jobs.length === 4 && jobs.every(([, text]) => text.split("\n").includes("finishedOn"))
+        ? true
+        : undefined;
     });
-    redisKeys = await dumpRedis(testRedisUrl(), prefix);
+    redisKeys = await redisHaystack(testRedisUrl(), prefix);
   });
   afterAll(async () => stack?.close());
 
@@ -128,7 +127,7 @@ describe("the secret never leaks", () => {
     expect(stack.autotask.requests.some((request) => request.headers.secret === "[not matched]")).toBe(true);
     // The scanner itself finds each spelling it claims to.
     for (const spelling of spellingsOf(GOOD.secret)) {
-      expect(findSecrets([GOOD.secret], [["self-test", `a ${spelling} b`]])).not.toEqual([]);
+      expect(scanTexts([GOOD.secret], [["self-test", `a ${spelling} b`]])).not.toEqual([]);
     }
     expect(spellingsOf(GOOD.secret).length).toBeGreaterThanOrEqual(5);
     expect(logs.lines.some((line) => line.includes(GOOD.username))).toBe(true);
@@ -138,7 +137,7 @@ describe("the secret never leaks", () => {
     expect(logs.lines.length).toBeGreaterThan(100);
     expect(logs.lines.some((line) => line.includes('"level":20'))).toBe(true);
     expect(
-      findSecrets(
+      scanTexts(
         SECRETS,
         logs.lines.map((line, index) => [`log line ${index}`, line]),
       ),
@@ -162,27 +161,24 @@ describe("the secret never leaks", () => {
       ...answers.map((answer, index): [string, string] => [`bot answer ${index}`, answer.text]),
     ];
     expect(stack.slack.calls.length).toBeGreaterThan(30);
-    expect(findSecrets(SECRETS, haystack)).toEqual([]);
+    expect(scanTexts(SECRETS, haystack)).toEqual([]);
   });
 
   it("is in no Redis key or value: job data, return values, failed reasons, events stream", () => {
-    const types = new Set(redisKeys.map((key) => key.type));
+    const types = new Set(redisKeys.map(([where]) => where.split(" ")[1]));
     expect(types).toContain("stream");
     expect(types).toContain("hash");
     // The transient failure left a failed attempt's reason in the job and the events stream.
-    expect(redisKeys.some((key) => key.value.includes("autotask_unavailable: retrying"))).toBe(true);
-    const haystack = redisKeys.map((key): [string, string] => [
-      `${key.type} ${key.key}`,
-      `${key.key} ${key.value}`,
-    ]);
-    expect(findSecrets(SECRETS, haystack)).toEqual([]);
+    expect(redisKeys.some(([, text]) => text.includes("autotask_unavailable: retrying"))).toBe(true);
+    expect(scanTexts(SECRETS, redisKeys)).toEqual([]);
   });
 
   it("leaves no ciphertext behind once the jobs are finished", () => {
-    const jobs = redisKeys.filter((key) => key.type === "hash" && /:checks:view-/.test(key.key));
+    const jobs = jobHashes(redisKeys);
     expect(jobs).toHaveLength(4);
-    for (const job of jobs) {
-      const data = JSON.parse((JSON.parse(job.value) as { data: string }).data) as { sealedSecret: string };
+    for (const [, text] of jobs) {
+      const parts = text.split("\n");
+      const data = JSON.parse(parts[parts.indexOf("data") + 1] as string) as { sealedSecret: string };
       expect(data.sealedSecret).toBe("");
     }
   });

@@ -15,7 +15,22 @@ import { appendFileSync, closeSync, openSync, readdirSync, readFileSync, writeSy
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { StackAudit } from "../../src/demo/stack.js";
-import { spellingsOf } from "./e2e-helpers.js";
+
+/** Every way a secret may be written where it leaks: plain, URL- and form-encoded, JSON-escaped, base64. */
+export function spellingsOf(secret: string): string[] {
+  const utf8 = Buffer.from(secret, "utf8");
+  return [
+    ...new Set([
+      secret,
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+      JSON.stringify(secret).slice(1, -1),
+      utf8.toString("base64"),
+      utf8.toString("base64").replace(/=+$/, ""),
+      utf8.toString("base64url"),
+    ]),
+  ];
+}
 
 /** Shorter secrets are not searched for: "wrong" or "x" would match ordinary text. */
 export const MIN_AUDITED_SECRET_LENGTH = 8;
