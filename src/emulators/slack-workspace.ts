@@ -60,6 +60,8 @@ export class SlackWorkspace {
   private readonly channels = new Map<string, EmulatedChannel>();
   private readonly users = new Map<string, EmulatedUser>();
   private readonly messages: EmulatedMessage[] = [];
+  /** The same messages by channel and ts: thread replies and updates look their parent up here. */
+  private readonly messageIndex = new Map<string, EmulatedMessage>();
   private readonly triggers = new Map<string, Trigger>();
   private readonly views = new Map<string, StoredView>();
   private sequence = 100;
@@ -183,7 +185,7 @@ export class SlackWorkspace {
     if (args.metadata !== undefined && !validMetadata(args.metadata)) return fail("invalid_metadata_format");
     let threadTs: string | undefined;
     if (str(args.thread_ts)) {
-      const parent = this.messages.find((m) => m.channel === target.id && m.ts === args.thread_ts);
+      const parent = this.messageIndex.get(`${target.id}/${args.thread_ts}`);
       if (!parent) return fail("thread_not_found");
       threadTs = parent.threadTs ?? parent.ts;
     }
@@ -197,13 +199,14 @@ export class SlackWorkspace {
       ...(args.metadata !== undefined && { metadata: args.metadata }),
     };
     this.messages.push(message);
+    this.messageIndex.set(`${message.channel}/${message.ts}`, message);
     return { ok: true, channel: target.id, ts: message.ts, message: this.wire(message) };
   }
 
   private update(args: Args): Answer {
     const target = this.channelFor(str(args.channel));
     if ("ok" in target) return target;
-    const message = this.messages.find((m) => m.channel === target.id && m.ts === args.ts);
+    const message = this.messageIndex.get(`${target.id}/${String(args.ts)}`);
     if (!message) return fail("message_not_found");
     const text = typeof args.text === "string" ? args.text : undefined;
     if (text === undefined && args.blocks === undefined) return fail("no_text");
