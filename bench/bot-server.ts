@@ -1,7 +1,7 @@
 /**
  * Child process: the bot under test, exactly as `autotask-connect start` runs it (web and worker
  * in one process, AUTHORIZED_USERS=admins, LOG_LEVEL=info to standard output, which the runner
- * points at /dev/null), wired to the emulators through SLACK_API_URL and AUTOTASK_ORIGIN_OVERRIDE.
+ * points at /dev/null; abuse limits raised, not removed), wired to the emulators through SLACK_API_URL and AUTOTASK_ORIGIN_OVERRIDE.
  */
 import { parseConfig, type Role } from "../src/config.js";
 import { createLogger } from "../src/ops/logger.js";
@@ -37,6 +37,10 @@ serve({
         QUEUE_PREFIX: args.prefix,
         AUTOTASK_ORIGIN_OVERRIDE: args.autotaskOrigin,
         AUTHORIZED_USERS: "admins",
+        // The abuse limits stay on the path (each command and submission consults them in
+        // Redis), raised so thousands of checks an hour from 20 people in one workspace fit.
+        CHECKS_PER_USER_PER_HOUR: "10000",
+        CHECKS_PER_WORKSPACE_PER_HOUR: "100000",
         LOG_LEVEL: "info",
         ...args.env,
       },

@@ -1,7 +1,8 @@
 /** What the phases measured, as figures against baselines and targets (issue 6). Pure. */
 
+import type { MemoryReading } from "./lib/memory.js";
 import { type Figure, toFigure } from "./lib/report.js";
-import { summarize } from "./lib/stats.js";
+import { round, summarize } from "./lib/stats.js";
 import type { AckSamples } from "./phases/acks.js";
 import type { IdleSamples } from "./phases/idle.js";
 import type { MemorySamples } from "./phases/memory.js";
@@ -31,122 +32,139 @@ function checksPerSecond(runs: readonly ThroughputRun[]): number {
   return checks / seconds;
 }
 
-export function buildFigures(m: Measured): Figure[] {
-  const slashBot = summarize(m.slash.bot);
-  const slashBare = summarize(m.slash.bare);
-  const subBot = summarize(m.submission.bot);
-  const subBare = summarize(m.submission.bare);
-  const parentBot = summarize(m.idleBot.toParent);
-  const parentBare = summarize(m.idleBare.toParent);
-  const finalBot = summarize(m.idleBot.toFinal);
-  const finalBare = summarize(m.idleBare.toFinal);
-  const { warm, after1k, after5k } = m.memory;
-  const growth = after5k.rss - after1k.rss;
-  const noise = memoryNoise(after1k.rss);
+function cpuPerCheck(runs: readonly ThroughputRun[], who: "app" | "emulators"): number {
+  const checks = runs.reduce((sum, run) => sum + run.checks, 0);
+  return runs.reduce((sum, run) => sum + run.cpuMsPerCheck[who] * run.checks, 0) / checks;
+}
+
+export function buildFigures(m: Partial<Measured>): Figure[] {
   const bareBolt = "bare Bolt";
   const barePipeline = "bare BullMQ + undici";
-
-  return [
-    toFigure({
-      id: "slash_ack_p50",
-      label: "slash command ack p50",
-      unit: "ms",
-      value: slashBot.p50,
-      baseline: { label: bareBolt, value: slashBare.p50 },
-      samples: slashBot.n,
-    }),
-    toFigure({
-      id: "slash_ack_p99",
-      label: "slash command ack p99",
-      unit: "ms",
-      value: slashBot.p99,
-      baseline: { label: bareBolt, value: slashBare.p99 },
-      target: { kind: "ratio-max", max: 1.2 },
-      samples: slashBot.n,
-    }),
-    toFigure({
-      id: "submission_ack_p50",
-      label: "submission ack p50",
-      unit: "ms",
-      value: subBot.p50,
-      baseline: { label: `${bareBolt} ack`, value: subBare.p50 },
-      samples: subBot.n,
-    }),
-    toFigure({
-      id: "submission_ack_p99",
-      label: "submission ack p99",
-      unit: "ms",
-      value: subBot.p99,
-      baseline: { label: `${bareBolt} ack`, value: subBare.p99 },
-      target: { kind: "ratio-max", max: 2, strict: true },
-      samples: subBot.n,
-    }),
-    toFigure({
-      id: "e2e_checks_per_second",
-      label: "end-to-end checks/s",
-      unit: "checks/s",
-      value: checksPerSecond(m.throughput.bot),
-      baseline: { label: barePipeline, value: checksPerSecond(m.throughput.bare) },
-      target: { kind: "ratio-min", min: 0.8 },
-      samples: m.throughput.bot.reduce((sum, run) => sum + run.checks, 0),
-    }),
-    toFigure({
-      id: "idle_to_parent_p50",
-      label: "idle: submission to parent p50",
-      unit: "ms",
-      value: parentBot.p50,
-      baseline: { label: barePipeline, value: parentBare.p50 },
-      samples: parentBot.n,
-    }),
-    toFigure({
-      id: "idle_to_parent_p99",
-      label: "idle: submission to parent p99",
-      unit: "ms",
-      value: parentBot.p99,
-      baseline: { label: barePipeline, value: parentBare.p99 },
-      samples: parentBot.n,
-    }),
-    toFigure({
-      id: "idle_to_final_p50",
-      label: "idle: submission to final update p50",
-      unit: "ms",
-      value: finalBot.p50,
-      baseline: { label: barePipeline, value: finalBare.p50 },
-      samples: finalBot.n,
-    }),
-    toFigure({
-      id: "idle_to_final_p99",
-      label: "idle: submission to final update p99",
-      unit: "ms",
-      value: finalBot.p99,
-      baseline: { label: barePipeline, value: finalBare.p99 },
-      samples: finalBot.n,
-    }),
-    toFigure({ id: "rss_warm", label: "RSS warm (after GC)", unit: "MB", value: warm.rss / MB }),
-    toFigure({ id: "rss_after_1k", label: "RSS after 1,000 checks", unit: "MB", value: after1k.rss / MB }),
-    toFigure({ id: "rss_after_5k", label: "RSS after 5,000 checks", unit: "MB", value: after5k.rss / MB }),
-    toFigure({
-      id: "rss_growth_1k_5k",
-      label: "RSS growth 1,000 -> 5,000",
-      unit: "MB",
-      value: growth / MB,
-      target: {
-        kind: "value-max",
-        max: noise / MB,
-        describe: `<= ${Math.round(noise / MB)} MB (noise: max(20 MB, 15%))`,
+  const figures: Figure[] = [];
+  const latency = (
+    id: string,
+    label: string,
+    bot: readonly number[],
+    bare: readonly number[],
+    baseline: string,
+  ) => {
+    const [b, a] = [summarize(bot), summarize(bare)];
+    return {
+      p50: {
+        id: `${id}_p50`,
+        label: `${label} p50`,
+        unit: "ms" as const,
+        value: b.p50,
+        baseline: { label: baseline, value: a.p50 },
+        samples: b.n,
       },
-      note: `V8 heap used after GC: ${Math.round(after1k.heapUsed / MB)} MB -> ${Math.round(after5k.heapUsed / MB)} MB`,
-    }),
-    toFigure({ id: "rss_peak", label: "peak RSS", unit: "MB", value: m.memory.peakRss / MB }),
-  ];
+      p99: {
+        id: `${id}_p99`,
+        label: `${label} p99`,
+        unit: "ms" as const,
+        value: b.p99,
+        baseline: { label: baseline, value: a.p99 },
+        samples: b.n,
+      },
+    };
+  };
+  if (m.slash) {
+    const { p50, p99 } = latency("slash_ack", "slash command ack", m.slash.bot, m.slash.bare, bareBolt);
+    figures.push(toFigure(p50), toFigure({ ...p99, target: { kind: "ratio-max", max: 1.2 } }));
+  }
+  if (m.submission) {
+    const { p50, p99 } = latency(
+      "submission_ack",
+      "submission ack",
+      m.submission.bot,
+      m.submission.bare,
+      `${bareBolt} ack`,
+    );
+    figures.push(toFigure(p50), toFigure({ ...p99, target: { kind: "ratio-max", max: 2, strict: true } }));
+  }
+  if (m.throughput) {
+    figures.push(
+      toFigure({
+        id: "e2e_checks_per_second",
+        label: "end-to-end checks/s",
+        unit: "checks/s",
+        value: checksPerSecond(m.throughput.bot),
+        baseline: { label: barePipeline, value: checksPerSecond(m.throughput.bare) },
+        target: { kind: "ratio-min", min: 0.8 },
+        samples: m.throughput.bot.reduce((sum, run) => sum + run.checks, 0),
+      }),
+      toFigure({
+        id: "cpu_ms_per_check",
+        label: "CPU per check",
+        unit: "ms",
+        value: cpuPerCheck(m.throughput.bot, "app"),
+        baseline: { label: barePipeline, value: cpuPerCheck(m.throughput.bare, "app") },
+        note: `emulators' CPU per check: ${round(cpuPerCheck(m.throughput.bot, "emulators"))} ms serving the bot, ${round(cpuPerCheck(m.throughput.bare, "emulators"))} ms serving the bare pipeline`,
+      }),
+    );
+  }
+  if (m.idleBot && m.idleBare) {
+    const parent = latency(
+      "idle_to_parent",
+      "idle: submission to parent",
+      m.idleBot.toParent,
+      m.idleBare.toParent,
+      barePipeline,
+    );
+    const final = latency(
+      "idle_to_final",
+      "idle: submission to final update",
+      m.idleBot.toFinal,
+      m.idleBare.toFinal,
+      barePipeline,
+    );
+    figures.push(toFigure(parent.p50), toFigure(parent.p99), toFigure(final.p50), toFigure(final.p99));
+  }
+  if (m.memory) {
+    const { warm, afterFirst, afterLast, checks } = m.memory;
+    const growth = afterLast.rss - afterFirst.rss;
+    const noise = memoryNoise(afterFirst.rss);
+    const heap = (reading: MemoryReading) => Math.round(reading.heapUsed / MB);
+    const external = (reading: MemoryReading) => Math.round((reading.external + reading.arrayBuffers) / MB);
+    figures.push(
+      toFigure({ id: "rss_warm", label: "RSS warm (after GC)", unit: "MB", value: warm.rss / MB }),
+      toFigure({
+        id: "rss_after_first",
+        label: `RSS after ${checks[0]} checks`,
+        unit: "MB",
+        value: afterFirst.rss / MB,
+      }),
+      toFigure({
+        id: "rss_after_last",
+        label: `RSS after ${checks[1]} checks`,
+        unit: "MB",
+        value: afterLast.rss / MB,
+      }),
+      toFigure({
+        id: "rss_growth",
+        label: `RSS growth ${checks[0]} -> ${checks[1]}`,
+        unit: "MB",
+        value: growth / MB,
+        target: {
+          kind: "value-max",
+          max: noise / MB,
+          describe: `<= ${Math.round(noise / MB)} MB (noise: max(20 MB, 15%))`,
+        },
+        note: `after GC, V8 heap used ${heap(afterFirst)} -> ${heap(afterLast)} MB, external and array buffers ${external(afterFirst)} -> ${external(afterLast)} MB`,
+      }),
+      toFigure({ id: "rss_peak", label: "peak RSS", unit: "MB", value: m.memory.peakRss / MB }),
+    );
+  }
+  return figures;
 }
 
 /** Answers that were not what Slack expects, and emulator calls that failed: a valid run has none. */
-export function problemsOf(m: Measured, emulatorFailures: Record<string, number>): string[] {
+export function problemsOf(m: Partial<Measured>, emulatorFailures: Record<string, number>): string[] {
   const problems: string[] = [];
-  if (m.slash.badAnswers > 0) problems.push(`${m.slash.badAnswers} slash commands got a wrong answer`);
-  if (m.submission.badAnswers > 0) problems.push(`${m.submission.badAnswers} submissions got a wrong answer`);
-  const bad = [...m.throughput.bot, ...m.throughput.bare].reduce((sum, run) => sum + run.badAnswers, 0);
+  if (m.slash?.badAnswers) problems.push(`${m.slash.badAnswers} slash commands got a wrong answer`);
+  if (m.submission?.badAnswers) problems.push(`${m.submission.badAnswers} submissions got a wrong answer`);
+  const runs = m.throughput ? [...m.throughput.bot, ...m.throughput.bare] : [];
+  const bad = runs.reduce((sum, run) => sum + run.badAnswers, 0);
   if (bad > 0) problems.push(`${bad} throughput submissions got a wrong answer`);
   for (const [method, count] of Object.entries(emulatorFailures)) {
     problems.push(`${count} ${method} calls failed at the Slack emulator`);

@@ -37,11 +37,17 @@ const WORKER_CONCURRENCY = 10;
 const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
+    only: { type: "string" },
     "cpu-prof": { type: "string" },
     out: { type: "string", default: resolve(here, "results/latest.json") },
   },
 });
 const scale = flags.quick ? 0.1 : 1;
+const PHASES = ["latency", "throughput", "memory"] as const;
+const only = new Set(flags.only?.split(",") ?? PHASES);
+for (const phase of only) {
+  if (!(PHASES as readonly string[]).includes(phase)) throw new Error(`--only takes ${PHASES.join(",")}`);
+}
 const n = (count: number) => Math.max(20, Math.round(count * scale));
 
 function log(message: string): void {
@@ -50,13 +56,16 @@ function log(message: string): void {
 
 function profileFlags(name: string): string[] {
   if (!flags["cpu-prof"]) return [];
-  const dir = resolve(flags["cpu-prof"]);
+  // One directory per process: Node names each thread's profile itself (tsx adds a loader thread).
+  const dir = resolve(flags["cpu-prof"], name);
   mkdirSync(dir, { recursive: true });
-  return ["--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}-${process.pid}.cpuprofile`];
+  return ["--cpu-prof", `--cpu-prof-dir=${dir}`];
 }
 
-async function startEmulators(): Promise<Emulators> {
-  const process = BenchProcess.start(resolve(here, "emulators-server.ts"));
+async function startEmulators(label: string): Promise<Emulators> {
+  const process = BenchProcess.start(resolve(here, "emulators-server.ts"), {
+    nodeFlags: profileFlags(`emulators-${label}`),
+  });
   return emulatorsOf(process, await process.call<EmulatorEndpoints>("start"));
 }
 
@@ -66,7 +75,7 @@ type Shared = { redisUrl: string; signingSecret: string; prefixes: { bot: string
 type Group = { emulators: Emulators; bot: AppUnderTest; bare: AppUnderTest | null; stop(): Promise<void> };
 
 async function startGroup(shared: Shared, label: string, withBaselines: boolean): Promise<Group> {
-  const emulators = await startEmulators();
+  const emulators = await startEmulators(label);
   const common = {
     slackApiUrl: emulators.endpoints.slackApiUrl,
     autotaskOrigin: emulators.endpoints.autotaskOrigin,
@@ -120,7 +129,7 @@ async function main(): Promise<void> {
   const signingSecret = randomBytes(16).toString("hex");
   log(`Redis: ${redis.source} (${redis.url}); key prefixes ${Object.values(prefixes).join(", ")}`);
 
-  const measured = {} as Measured;
+  const measured: Partial<Measured> = {};
   const failures: Record<string, number> = {};
   const collectFailures = async (group: Group) => {
     for (const [method, count] of Object.entries((await group.emulators.counts()).failures)) {
@@ -129,8 +138,18 @@ async function main(): Promise<void> {
   };
   const shared = { redisUrl: redis.url, signingSecret };
   try {
+    if (only.has("latency")) await latencyPhases();
+    if (only.has("throughput")) await throughputPhase();
+    if (only.has("memory")) await memoryPhase();
+  } finally {
+    const deleted = await deletePrefixes(redis.url, Object.values(prefixes)).catch(() => 0);
+    log(`deleted this run's ${deleted} Redis keys`);
+    await redis.stop();
+  }
+
+  async function latencyPhases() {
     // Latencies: the bot and the bare Bolt app side by side on one pair of emulators.
-    let group = await startGroup({ ...shared, prefixes }, "latency", true);
+    const group = await startGroup({ ...shared, prefixes }, "latency", true);
     const apps = [group.bot, group.bare as AppUnderTest] as const;
     const [bot, bare] = apps;
     log("slash command acks (bot and bare Bolt, alternating)");
@@ -154,9 +173,11 @@ async function main(): Promise<void> {
     });
     await collectFailures(group);
     await group.stop();
+  }
 
+  async function throughputPhase() {
     // Fresh emulators and apps: the emulators' message store grows with every check.
-    group = await startGroup({ ...shared, prefixes }, "e2e", true);
+    const group = await startGroup({ ...shared, prefixes }, "e2e", true);
     await group.bare?.process.call("setMode", "enqueue");
     log("end-to-end throughput (bot and bare pipeline, alternating)");
     measured.throughput = await measureThroughput([group.bot, group.bare as AppUnderTest], group.emulators, {
@@ -167,19 +188,22 @@ async function main(): Promise<void> {
     });
     await collectFailures(group);
     await group.stop();
+  }
 
+  async function memoryPhase() {
     log("memory over 5,000 checks (a fresh bot alone)");
-    group = await startGroup({ ...shared, prefixes: { ...prefixes, bot: prefixes.memory } }, "memory", false);
+    const group = await startGroup(
+      { ...shared, prefixes: { ...prefixes, bot: prefixes.memory } },
+      "memory",
+      false,
+    );
     measured.memory = await measureMemory(group.bot, group.emulators, {
       warmup: n(200),
       concurrency: CONCURRENCY,
+      checks: [n(1_000), n(5_000)],
     });
     await collectFailures(group);
     await group.stop();
-  } finally {
-    const deleted = await deletePrefixes(redis.url, Object.values(prefixes)).catch(() => 0);
-    log(`deleted this run's ${deleted} Redis keys`);
-    await redis.stop();
   }
 
   const figures = buildFigures(measured);

@@ -12,10 +12,17 @@ type Event = { event: string; data: unknown };
 
 export type Handlers = Record<string, (args: never) => unknown>;
 
-/** Child side: answers the runner's requests with these handlers. */
+/** CPU time this process has used so far (user + system), in milliseconds. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1_000;
+}
+
+/** Child side: answers the runner's requests with these handlers, and `cpu` with {@link cpuMs}. */
 export function serve(handlers: Handlers): void {
+  const all: Handlers = { cpu: cpuMs, ...handlers };
   process.on("message", async (message: Request) => {
-    const handler = handlers[message.op] as ((args: unknown) => unknown) | undefined;
+    const handler = all[message.op] as ((args: unknown) => unknown) | undefined;
     try {
       if (!handler) throw new Error(`unknown op ${message.op}`);
       const value = await handler(message.args);

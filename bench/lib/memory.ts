@@ -5,6 +5,10 @@ export type MemoryReading = {
   rss: number;
   /** V8 heap in use now, in bytes. */
   heapUsed: number;
+  /** Memory of C++ objects tied to JS objects (Buffers excluded: see arrayBuffers), in bytes. */
+  external: number;
+  /** ArrayBuffers and Buffers, in bytes (part of `external`). */
+  arrayBuffers: number;
   /** Highest RSS since the process started, in bytes. */
   peakRss: number;
   /** Whether a full garbage collection ran first (node --expose-gc). */
@@ -24,6 +28,8 @@ export function readMemory(collect: boolean): MemoryReading {
   return {
     rss: usage.rss,
     heapUsed: usage.heapUsed,
+    external: usage.external - usage.arrayBuffers,
+    arrayBuffers: usage.arrayBuffers,
     peakRss: process.resourceUsage().maxRSS * 1_024,
     collected,
   };

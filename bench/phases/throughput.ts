@@ -6,9 +6,21 @@
 import type { AppUnderTest, Emulators } from "../lib/context.js";
 import { nextViewIds } from "../lib/context.js";
 import { submissionBody } from "../lib/fixtures.js";
-import { closedLoop } from "../lib/load.js";
+import { type Answered, closedLoop } from "../lib/load.js";
 
-export type ThroughputRun = { checks: number; seconds: number; perSecond: number; badAnswers: number };
+/** The ack of a submission that became a check: the modal turns into "Checking…". */
+export function acceptedSubmission(answer: Answered): boolean {
+  return answer.status === 200 && answer.text.includes('"response_action":"update"');
+}
+
+export type ThroughputRun = {
+  checks: number;
+  seconds: number;
+  perSecond: number;
+  badAnswers: number;
+  /** CPU time per check of the app, and of the emulators serving it, in milliseconds. */
+  cpuMsPerCheck: { app: number; emulators: number };
+};
 
 /** Runs `checks` checks through `app` and times them from the first submission to the last final update. */
 export async function runChecks(
@@ -19,14 +31,31 @@ export async function runChecks(
 ): Promise<ThroughputRun> {
   const views = nextViewIds(checks);
   const finals = (await emulators.counts()).finals;
+  const cpu = () => Promise.all([app.process.call<number>("cpu"), emulators.process.call<number>("cpu")]);
+  const [appCpu, emulatorCpu] = await cpu();
   const started = performance.now();
   const answers = await closedLoop(checks, concurrency, (i) =>
     app.sender.post(submissionBody(views[i] as string, i, emulators.responseUrl)),
   );
-  const badAnswers = answers.filter((answer) => answer.status !== 200).length;
+  const bad = answers.filter((answer) => !acceptedSubmission(answer));
+  const badAnswers = bad.length;
+  if (bad[0])
+    throw new Error(
+      `${app.name}: ${badAnswers} submissions were refused, e.g. ${bad[0].status} ${bad[0].text.slice(0, 300)}`,
+    );
   await emulators.waitUntil("finals", finals + checks - badAnswers, 240_000);
   const seconds = (performance.now() - started) / 1_000;
-  return { checks, seconds, perSecond: checks / seconds, badAnswers };
+  const [appCpuAfter, emulatorCpuAfter] = await cpu();
+  return {
+    checks,
+    seconds,
+    perSecond: checks / seconds,
+    badAnswers,
+    cpuMsPerCheck: {
+      app: (appCpuAfter - appCpu) / checks,
+      emulators: (emulatorCpuAfter - emulatorCpu) / checks,
+    },
+  };
 }
 
 export type ThroughputSamples = { bot: ThroughputRun[]; bare: ThroughputRun[] };
