@@ -200,7 +200,8 @@ async function main(): Promise<void> {
     measured.memory = await measureMemory(group.bot, group.emulators, {
       warmup: n(200),
       concurrency: CONCURRENCY,
-      checks: [n(1_000), n(5_000)],
+      batch: n(1_000),
+      total: n(5_000),
     });
     await collectFailures(group);
     await group.stop();

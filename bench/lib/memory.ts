@@ -5,6 +5,8 @@ export type MemoryReading = {
   rss: number;
   /** V8 heap in use now, in bytes. */
   heapUsed: number;
+  /** V8 heap reserved now (what GC keeps for reuse), in bytes. */
+  heapTotal: number;
   /** Memory of C++ objects tied to JS objects (Buffers excluded: see arrayBuffers), in bytes. */
   external: number;
   /** ArrayBuffers and Buffers, in bytes (part of `external`). */
@@ -28,6 +30,7 @@ export function readMemory(collect: boolean): MemoryReading {
   return {
     rss: usage.rss,
     heapUsed: usage.heapUsed,
+    heapTotal: usage.heapTotal,
     external: usage.external - usage.arrayBuffers,
     arrayBuffers: usage.arrayBuffers,
     peakRss: process.resourceUsage().maxRSS * 1_024,

@@ -6,7 +6,7 @@ import type { AppUnderTest, Emulators } from "../lib/context.js";
 import { nextViewIds } from "../lib/context.js";
 import { submissionBody } from "../lib/fixtures.js";
 
-export type IdleSamples = { toParent: number[]; toFinal: number[] };
+export type IdleSamples = { ack: number[]; toParent: number[]; toFinal: number[] };
 
 function nextEvent(emulators: Emulators, event: "parent" | "final"): Promise<number> {
   return new Promise((resolve) => {
@@ -22,7 +22,7 @@ export async function measureIdle(
   emulators: Emulators,
   checks: number,
 ): Promise<IdleSamples> {
-  const samples: IdleSamples = { toParent: [], toFinal: [] };
+  const samples: IdleSamples = { ack: [], toParent: [], toFinal: [] };
   const views = nextViewIds(checks);
   await emulators.process.call("watch", true);
   try {
@@ -33,6 +33,7 @@ export async function measureIdle(
       const sent = performance.now();
       const answer = await app.sender.post(submissionBody(views[i] as string, i, emulators.responseUrl));
       if (answer.status !== 200) throw new Error(`${app.name}: submission answered ${answer.status}`);
+      samples.ack.push(answer.ms);
       samples.toParent.push((await parent) - sent);
       samples.toFinal.push((await final) - sent);
       // The last thread reply follows the final update: the queue is idle again once it lands.
