@@ -155,8 +155,8 @@ async function main(): Promise<void> {
     log("slash command acks (bot and bare Bolt, alternating)");
     measured.slash = await measureSlashAcks(apps, group.emulators, {
       warmup: n(300),
-      rounds: 6,
-      perRound: n(250),
+      rounds: 10,
+      perRound: n(300),
       concurrency: CONCURRENCY,
     });
     log("idle queue: submission to parent message and to final update");
@@ -167,8 +167,8 @@ async function main(): Promise<void> {
     log("submission acks (bot validates, seals and enqueues; bare Bolt only acks; alternating)");
     measured.submission = await measureSubmissionAcks(apps, group.emulators, {
       warmup: n(100),
-      rounds: 6,
-      perRound: n(200),
+      rounds: 10,
+      perRound: n(250),
       concurrency: CONCURRENCY,
     });
     await collectFailures(group);
