@@ -138,6 +138,7 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
     const data = parsed.data;
     const state = await deps.threads.get(data.requestId);
     const target: NotifyTarget = {
+      thread: state,
       requestId: data.requestId,
       channelId: data.channelId,
       requesterId: data.requesterId,

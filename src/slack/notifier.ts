@@ -7,7 +7,7 @@ import type { MessageMetadata } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
 import type { CheckResult, CheckStep } from "../autotask/result.js";
 import type { Logger } from "../ops/logger.js";
-import type { ThreadLocation, ThreadStore } from "../state/thread-state.js";
+import type { ThreadLocation, ThreadState, ThreadStore } from "../state/thread-state.js";
 import {
   type CheckContext,
   renderFinal,
@@ -26,6 +26,11 @@ export type NotifyTarget = {
   requesterId: string;
   responseUrl?: string;
   context: CheckContext;
+  /**
+   * The thread's state as stored in Redis, read once per job attempt and kept current by the
+   * notifier. Only the worker holding the job's lock posts for it, so memory and Redis agree.
+   */
+  thread: ThreadState;
 };
 
 export type Notifier = {
@@ -116,11 +121,12 @@ export function createNotifier({ client, threads, respond, logger, onSlackError 
   }
 
   async function replyOnce(target: NotifyTarget, mark: string, message: SlackMessage): Promise<void> {
-    const state = await threads.get(target.requestId);
-    if (!state.location || state.posted.has(mark)) return;
+    const { location, posted } = target.thread;
+    if (!location || posted.has(mark)) return;
     try {
-      await post(state.location.channelId, message, state.location.parentTs);
+      await post(location.channelId, message, location.parentTs);
       await threads.markPosted(target.requestId, mark);
+      posted.add(mark);
     } catch (error) {
       // A missing progress reply must not stop the check; the final state still lands on the parent.
       failed("chat.postMessage", target, error);
@@ -129,10 +135,10 @@ export function createNotifier({ client, threads, respond, logger, onSlackError 
 
   return {
     async begin(target) {
-      const state = await threads.get(target.requestId);
-      if (state.location) return state.location;
+      if (target.thread.location) return target.thread.location;
       const location = await openParent(target);
       await threads.setLocation(target.requestId, location);
+      target.thread.location = location;
       await replyOnce(target, "queued", renderQueuedReply(target.context));
       return location;
     },
@@ -147,8 +153,7 @@ export function createNotifier({ client, threads, respond, logger, onSlackError 
     notice: (target, mark, text) => replyOnce(target, `notice:${mark}`, { text, blocks: [] }),
 
     async finish(target, result) {
-      const state = await threads.get(target.requestId);
-      const location = state.location ?? (await this.begin(target));
+      const location = target.thread.location ?? (await this.begin(target));
       const final = renderFinal(result, target.context);
       // chat.update is idempotent: a re-run after a crash rewrites the same final state.
       await client.chat.update({
@@ -160,14 +165,17 @@ export function createNotifier({ client, threads, respond, logger, onSlackError 
         metadata: final.metadata as unknown as MessageMetadata,
       });
       await replyOnce(target, "final", renderFinalReply(result));
-      if (location.via === "dm" && target.responseUrl && !state.posted.has("final-ephemeral")) {
+      if (location.via === "dm" && target.responseUrl && !target.thread.posted.has("final-ephemeral")) {
         await respond(target.responseUrl, {
           response_type: "ephemeral",
           replace_original: false,
           text: final.text,
           blocks: final.blocks,
         })
-          .then(() => threads.markPosted(target.requestId, "final-ephemeral"))
+          .then(async () => {
+            await threads.markPosted(target.requestId, "final-ephemeral");
+            target.thread.posted.add("final-ephemeral");
+          })
           .catch((error: unknown) => failed("response_url", target, error));
       }
     },

@@ -61,11 +61,8 @@ export function createThreadStore(redis: RedisClient, prefix: string, ttlSeconds
         .exec();
     },
     async markPosted(requestId, mark) {
-      await redis
-        .multi()
-        .hset(keyOf(requestId), `posted:${mark}`, "1")
-        .expire(keyOf(requestId), ttlSeconds)
-        .exec();
+      // Marks follow setLocation, which gave the key its expiry: one command per reply.
+      await redis.hset(keyOf(requestId), `posted:${mark}`, "1");
     },
   };
 }
