@@ -13,6 +13,7 @@ import { createCheckWorker } from "../queue/worker.js";
 import { openSecret } from "../security/envelope.js";
 import { createNotifier } from "../slack/notifier.js";
 import { createResponseUrlPoster, responseUrlHosts } from "../slack/response-url.js";
+import { undiciFetch } from "../slack/undici-fetch.js";
 import { createThreadStore } from "../state/thread-state.js";
 import { USER_AGENT } from "../version.js";
 import type { RoleContext } from "./context.js";
@@ -46,6 +47,7 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     logger: toSlackLogger(logger, "web-api"),
     timeout: 10_000,
+    fetch: undiciFetch,
     retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
   });
   const threads = createThreadStore(redis, prefix);

@@ -8,6 +8,7 @@ import { RETRY_ACTION_ID } from "./messages.js";
 import { CONNECT_CALLBACK_ID } from "./modal.js";
 import type { createRetryActionHandler } from "./retry-action.js";
 import type { createSubmissionHandler } from "./submission.js";
+import { undiciFetch } from "./undici-fetch.js";
 
 type BoltApp = App;
 
@@ -34,7 +35,7 @@ export type SlackApp = {
 };
 
 /** Views.open must happen inside the trigger's 3 s: no retries from the web role. */
-const WEB_CLIENT_OPTIONS = { retryConfig: { retries: 0 }, timeout: 2_500 };
+const WEB_CLIENT_OPTIONS = { retryConfig: { retries: 0 }, timeout: 2_500, fetch: undiciFetch };
 
 export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppOptions): SlackApp {
   const slackLogger = toSlackLogger(logger, "bolt");
