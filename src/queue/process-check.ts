@@ -156,7 +156,14 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
 
     let result = state.result;
     if (!result) {
-      const checked = await check(job, data, target, signal);
+      let checked: CheckResult | null;
+      try {
+        checked = await check(job, data, target, signal);
+      } finally {
+        // Step replies are posted in the background: none may still be in flight when this
+        // attempt ends, or a re-run elsewhere could post the same step again.
+        await deps.notifier.settle(target);
+      }
       if (checked === null) {
         // Cancelled by a shutdown past its grace period: back to the queue, without using up an
         // attempt, for another worker to run from the start. Nothing of it was posted.

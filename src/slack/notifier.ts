@@ -37,11 +37,14 @@ export type Notifier = {
   /** Posts the parent message and the "queued" reply unless this request already has them. */
   begin(target: NotifyTarget): Promise<ThreadLocation>;
   /**
-   * A step's thread reply, once per step and job attempt: a crash re-run (same attempt) repeats
-   * nothing, while a retry after a transient failure shows its own steps.
+   * Queues a step's thread reply, once per step and job attempt: a crash re-run (same attempt)
+   * repeats nothing, while a retry after a transient failure shows its own steps. Resolves at
+   * once; replies are posted in order in the background (see `settle`).
    * @param attempt BullMQ's attemptsMade. @defaultValue 0
    */
   step(target: NotifyTarget, step: CheckStep, attempt?: number): Promise<void>;
+  /** Resolves once every reply queued for this check is posted (or given up on). */
+  settle(target: NotifyTarget): Promise<void>;
   /** A one-off thread reply (e.g. "retrying in 10 s"), posted at most once per mark. */
   notice(target: NotifyTarget, mark: string, text: string): Promise<void>;
   /** Writes the final state onto the parent (chat.update, with message metadata) and a last reply. */
@@ -120,7 +123,7 @@ export function createNotifier({ client, threads, respond, logger, onSlackError 
     return { channelId: dmChannel, parentTs: ts, via: "dm" };
   }
 
-  async function replyOnce(target: NotifyTarget, mark: string, message: SlackMessage): Promise<void> {
+  async function postReply(target: NotifyTarget, mark: string, message: SlackMessage): Promise<void> {
     const { location, posted } = target.thread;
     if (!location || posted.has(mark)) return;
     try {
@@ -133,6 +136,17 @@ export function createNotifier({ client, threads, respond, logger, onSlackError 
     }
   }
 
+  // Progress replies go out in order on one chain per check, without holding up the check: its
+  // next Autotask call runs while Slack takes the reply. `finish` waits for the chain.
+  const replyChains = new WeakMap<NotifyTarget, Promise<void>>();
+  function replyOnce(target: NotifyTarget, mark: string, message: SlackMessage): Promise<void> {
+    const previous = replyChains.get(target) ?? Promise.resolve();
+    const next = previous.then(() => postReply(target, mark, message));
+    replyChains.set(target, next);
+    return next;
+  }
+  const repliesPosted = (target: NotifyTarget) => replyChains.get(target) ?? Promise.resolve();
+
   return {
     async begin(target) {
       if (target.thread.location) return target.thread.location;
@@ -143,18 +157,23 @@ export function createNotifier({ client, threads, respond, logger, onSlackError 
       return location;
     },
 
-    step: (target, step, attempt = 0) =>
-      replyOnce(
+    step(target, step, attempt = 0) {
+      void replyOnce(
         target,
         attempt > 0 ? `step:${step.name}:${attempt}` : `step:${step.name}`,
         renderStepReply(step),
-      ),
+      );
+      return Promise.resolve();
+    },
+
+    settle: repliesPosted,
 
     notice: (target, mark, text) => replyOnce(target, `notice:${mark}`, { text, blocks: [] }),
 
     async finish(target, result) {
       const location = target.thread.location ?? (await this.begin(target));
       const final = renderFinal(result, target.context);
+      await repliesPosted(target);
       // chat.update is idempotent: a re-run after a crash rewrites the same final state.
       await client.chat.update({
         channel: location.channelId,
