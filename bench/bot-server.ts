@@ -49,7 +49,9 @@ serve({
     if (!parsed.ok) throw new Error(parsed.message);
     const config = parsed.config;
     const logger = createLogger({ level: config.logLevel, pretty: false });
-    runtime = await startRuntime({ config, role, logger, credentialsKey: generateCredentialsKey() });
+    // Split roles share one key (CREDENTIALS_KEY in `env`); a single process makes its own.
+    const credentialsKey = config.credentialsKey ?? generateCredentialsKey();
+    runtime = await startRuntime({ config, role, logger, credentialsKey });
     return { eventsUrl: `http://127.0.0.1:${runtime.port}/slack/events` };
   },
   memory: (collect: boolean) => readMemory(collect),

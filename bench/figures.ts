@@ -11,7 +11,10 @@ export type Measured = {
   slash: AckSamples;
   idleBot: IdleSamples;
   idleBare: IdleSamples;
+  /** Submission acks of the web role, its checks run by a separate worker process. */
   submission: AckSamples;
+  /** Submission acks of one process that also runs the checks (`npm start`). */
+  submissionSingleProcess: AckSamples;
   throughput: ThroughputSamples;
   memory: MemorySamples;
 };
@@ -74,12 +77,22 @@ export function buildFigures(m: Partial<Measured>): Figure[] {
   if (m.submission) {
     const { p50, p99 } = latency(
       "submission_ack",
-      "submission ack",
+      "submission ack, web role",
       m.submission.bot,
       m.submission.bare,
       `${bareBolt} ack`,
     );
     figures.push(toFigure(p50), toFigure({ ...p99, target: { kind: "ratio-max", max: 2, strict: true } }));
+  }
+  if (m.submissionSingleProcess) {
+    const { p50, p99 } = latency(
+      "submission_ack_single_process",
+      "submission ack, web + worker in one process",
+      m.submissionSingleProcess.bot,
+      m.submissionSingleProcess.bare,
+      `${bareBolt} ack`,
+    );
+    figures.push(toFigure(p50), toFigure(p99));
   }
   if (m.throughput) {
     figures.push(
@@ -186,7 +199,9 @@ export function buildFigures(m: Partial<Measured>): Figure[] {
 export function problemsOf(m: Partial<Measured>, emulatorFailures: Record<string, number>): string[] {
   const problems: string[] = [];
   if (m.slash?.badAnswers) problems.push(`${m.slash.badAnswers} slash commands got a wrong answer`);
-  if (m.submission?.badAnswers) problems.push(`${m.submission.badAnswers} submissions got a wrong answer`);
+  for (const samples of [m.submission, m.submissionSingleProcess]) {
+    if (samples?.badAnswers) problems.push(`${samples.badAnswers} submissions got a wrong answer`);
+  }
   const runs = m.throughput ? [...m.throughput.bot, ...m.throughput.bare] : [];
   const bad = runs.reduce((sum, run) => sum + run.badAnswers, 0);
   if (bad > 0) problems.push(`${bad} throughput submissions got a wrong answer`);

@@ -66,11 +66,17 @@ export function measureSlashAcks(
   );
 }
 
-/** A valid submission: the bot validates, seals, enqueues and acks; the bare app only acks. */
+/**
+ * A valid submission: the bot validates, seals, enqueues and acks; the bare app only acks.
+ * @param startWorker when given, no worker runs during the bot's round (the ack alone is measured,
+ * on a machine as quiet as the bare app's); it is started afterwards to drain the round's checks,
+ * and stopped with the function it returns.
+ */
 export function measureSubmissionAcks(
   apps: readonly AppUnderTest[],
   emulators: Emulators,
   rounds: AckRounds,
+  startWorker?: () => Promise<() => Promise<void>>,
 ): Promise<AckSamples> {
   return alternate(
     apps,
@@ -81,8 +87,12 @@ export function measureSubmissionAcks(
       const answers = await closedLoop(count, rounds.concurrency, (i) =>
         app.sender.post(submissionBody(views[i] as string, i, emulators.responseUrl)),
       );
-      // The bot's checks run in the same process: let them finish before the other app's round.
-      if (app.name === "bot") await emulators.waitUntil("finals", finals + count);
+      // Let the bot's checks finish before the other app's round.
+      if (app.name === "bot") {
+        const stopWorker = startWorker ? await startWorker() : null;
+        await emulators.waitUntil("finals", finals + count);
+        await stopWorker?.();
+      }
       return answers;
     },
     (answer) => answer.status === 200 && answer.text.includes('"response_action":"update"'),
