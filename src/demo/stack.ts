@@ -46,13 +46,16 @@ export type StackOptions = {
   stall?: RuntimeOptions["stall"];
   /** Faster retries of transient Autotask failures (tests). */
   retry?: RuntimeOptions["retry"];
-  /** Reuse emulators of another stack (several bot processes, one Slack and Autotask). */
-  shared?: {
-    slack: SlackEmulator;
-    autotask: AutotaskEmulator;
-    credentialsKey: Buffer;
-    signingSecret: string;
-  };
+  /** Reuse emulators of another stack (several bot processes, one Slack and Autotask): its `shared`. */
+  shared?: SharedEmulators;
+};
+
+/** What several stacks share to act as processes of one deployment. */
+export type SharedEmulators = {
+  slack: SlackEmulator;
+  autotask: AutotaskEmulator;
+  credentialsKey: Buffer;
+  signingSecret: string;
 };
 
 /**
@@ -102,6 +105,8 @@ export type Stack = {
   botUrl: string;
   signingSecret: string;
   credentialsKey: Buffer;
+  /** Pass as another stack's `shared` option to make it a further process of this deployment. */
+  shared: SharedEmulators;
   /** Sends `/autotask-connect <text>` as Slack would; resolves with the HTTP answer and the trigger used. */
   slashCommand(options: {
     userId?: string;
@@ -223,6 +228,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     botUrl,
     signingSecret,
     credentialsKey,
+    shared: { slack, autotask, credentialsKey, signingSecret },
 
     async slashCommand({ userId = DEMO_ADMIN, channelId = DEMO_CHANNEL, text = "" }) {
       const triggerId = slack.issueTriggerId();

@@ -258,12 +258,7 @@ describe("a worker that cannot open the secret", () => {
       prefix,
       role: "worker",
       env: { CREDENTIALS_KEY: key() },
-      shared: {
-        slack: web.slack,
-        autotask: web.autotask,
-        credentialsKey: web.credentialsKey,
-        signingSecret: web.signingSecret,
-      },
+      shared: web.shared,
     });
   });
   afterAll(async () => {

@@ -32,12 +32,7 @@ beforeAll(async () => {
     env: { CREDENTIALS_KEY: key },
     autotask: { users: [API_USER] },
   });
-  const shared = {
-    slack: web.slack,
-    autotask: web.autotask,
-    credentialsKey: web.credentialsKey,
-    signingSecret: web.signingSecret,
-  };
+  const shared = web.shared;
   doomed = await startStack({
     redisUrl: testRedisUrl(),
     prefix,
@@ -77,12 +72,7 @@ it("finishes a dead worker's check on another worker within 60 s, reporting it o
     prefix,
     role: "worker",
     env: { CREDENTIALS_KEY: key },
-    shared: {
-      slack: web.slack,
-      autotask: web.autotask,
-      credentialsKey: web.credentialsKey,
-      signingSecret: web.signingSecret,
-    },
+    shared: web.shared,
     stall: FAST_STALL,
   });
 

@@ -62,12 +62,7 @@ it("completes checks queued before a Redis restart (AOF on), on a worker started
     prefix,
     role: "worker",
     env: { CREDENTIALS_KEY: key },
-    shared: {
-      slack: web.slack,
-      autotask: web.autotask,
-      credentialsKey: web.credentialsKey,
-      signingSecret: web.signingSecret,
-    },
+    shared: web.shared,
   });
   cleanups.push(() => worker.close());
   // The web process reconnected by itself: a check submitted after the restart goes through too.
