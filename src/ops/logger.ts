@@ -48,6 +48,10 @@ export const REDACT_PATHS: readonly string[] = [
 
 // Slack tokens have a recognisable shape; scrub them even when nobody registered them.
 const SLACK_TOKEN = /\bx(?:ox[abposre]|app)-[A-Za-z0-9-]+/g;
+// Input values in JSON that Slack's libraries log as text at debug level (Socket Mode logs every
+// raw envelope, WebClient every request body): a typed secret arrives there before anyone could
+// register it with the scrubber, and a pre-filled tracking identifier would show in full.
+const JSON_INPUT_VALUE = /("(?:initial_)?value"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
 
 export type LoggerOptions = {
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
@@ -118,7 +122,10 @@ export function toSlackLogger(logger: Logger, name = "slack"): SlackLogger {
     if (!current.isLevelEnabled(level)) return;
     const err = parts.find((part): part is Error => part instanceof Error);
     const rest = err === undefined ? parts : parts.filter((part) => part !== err);
-    const message = rest.length > 0 ? format(...rest) : (err?.message ?? "");
+    const message = (rest.length > 0 ? format(...rest) : (err?.message ?? "")).replace(
+      JSON_INPUT_VALUE,
+      `$1"${REDACTED}"`,
+    );
     if (err === undefined) current[level](message);
     else current[level]({ err }, message);
   };
