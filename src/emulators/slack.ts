@@ -90,6 +90,7 @@ export class SlackEmulator {
   private readonly faults = new Map<string, { fault: SlackFault; times: number }[]>();
   private readonly now: () => number;
   private readonly token: string | undefined;
+  private socketModeUrl: (() => string) | null = null;
 
   private constructor(
     private readonly server: Server,
@@ -183,6 +184,15 @@ export class SlackEmulator {
     return this.workspace.view(id);
   }
 
+  /**
+   * Turns Socket Mode on: `apps.connections.open` with an app-level token (`xapp-...`) answers
+   * `{ ok: true, url }`, the URL from `issue` (a WebSocket endpoint, e.g. a single-use ticket).
+   * With null (the default) the method stays unknown, as for an app without Socket Mode.
+   */
+  setSocketModeUrl(issue: (() => string) | null): void {
+    this.socketModeUrl = issue;
+  }
+
   /** Calls of one method, in order. */
   callsOf(method: string): RecordedCall[] {
     return this.calls.filter((call) => call.method === method);
@@ -274,6 +284,13 @@ export class SlackEmulator {
     }
     if (fault) return this.answer(res, method, args, fail(fault.error));
     if (!token) return this.answer(res, method, args, fail("not_authed"));
+    if (method === "apps.connections.open" && this.socketModeUrl) {
+      // The one method that takes the app-level token, not the bot token.
+      const answer = token.startsWith("xapp-")
+        ? { ok: true, url: this.socketModeUrl() }
+        : fail("not_allowed_token_type");
+      return this.answer(res, method, args, answer);
+    }
     if (this.token !== undefined && token !== this.token) {
       return this.answer(res, method, args, fail("invalid_auth"));
     }
