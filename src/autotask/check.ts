@@ -19,6 +19,7 @@ import {
   maskTrackingId,
   permissionsStep,
   scrub,
+  scrubText,
   step,
   zoneLabel,
   zoneShortName,
@@ -89,7 +90,9 @@ async function procedure(
   progress: Progress,
   finish: Finish,
 ): Promise<CheckResult> {
-  const report = async (done: CheckStep) => {
+  const report = async (ran: CheckStep) => {
+    // Steps leave for Slack as they happen, before `finish` scrubs the result: scrub them here too.
+    const done = { ...ran, detail: scrubText(ran.detail, input) };
     progress.steps.push(done);
     try {
       await deps.onStep?.(done);

@@ -97,16 +97,19 @@ export function buildResult(
  * common as substrings to scrub meaningfully.
  */
 export function scrub(result: CheckResult, input: { secret: string; trackingId: string }): CheckResult {
-  const clean = (text: string) => {
-    let out = text;
-    if (input.secret.length >= 4) out = out.split(input.secret).join("[redacted]");
-    if (input.trackingId.length > 4) out = out.split(input.trackingId).join(maskTrackingId(input.trackingId));
-    return out;
-  };
+  const clean = (text: string) => scrubText(text, input);
   return {
     ...result,
     zoneName: result.zoneName === null ? null : clean(result.zoneName),
     checks: result.checks.map((check) => ({ ...check, detail: clean(check.detail) })),
     advice: clean(result.advice),
   };
+}
+
+/** The text rule of {@link scrub}, for a sentence that leaves before the result is assembled (a step). */
+export function scrubText(text: string, input: { secret: string; trackingId: string }): string {
+  let out = text;
+  if (input.secret.length >= 4) out = out.split(input.secret).join("[redacted]");
+  if (input.trackingId.length > 4) out = out.split(input.trackingId).join(maskTrackingId(input.trackingId));
+  return out;
 }
