@@ -34,7 +34,11 @@ export function createRetryActionHandler({
       await respond({
         response_type: "ephemeral",
         replace_original: false,
-        ...renderRefusal(policy, body.user.id),
+        ...(allowed.reason === "unverifiable"
+          ? {
+              text: "I couldn't check whether you may run this command (Slack did not answer in time). Please press Fix and retry again in a moment.",
+            }
+          : renderRefusal(policy, body.user.id)),
       });
       return;
     }

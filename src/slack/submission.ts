@@ -47,7 +47,13 @@ export function createSubmissionHandler(deps: SubmissionDeps) {
     const teamId = body.team?.id ?? metadata.teamId ?? body.user.team_id ?? "unknown";
     const allowed = await deps.authorize(body.user.id);
     if (!allowed.ok) {
-      await ack(fieldError("You are not allowed to run this check. Ask a workspace admin for access."));
+      await ack(
+        fieldError(
+          allowed.reason === "unverifiable"
+            ? "I couldn't check whether you may run this check (Slack did not answer in time). Nothing you typed is lost: press Check again in a moment."
+            : "You are not allowed to run this check. Ask a workspace admin for access.",
+        ),
+      );
       return;
     }
     if (deps.admit) {
