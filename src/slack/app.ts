@@ -36,11 +36,18 @@ export type SlackApp = {
 
 /** Views.open must happen inside the trigger's 3 s: no retries from the web role. */
 const WEB_CLIENT_OPTIONS = { retryConfig: { retries: 0 }, timeout: 2_500, fetch: undiciFetch };
+/**
+ * Socket Mode's own client, for `apps.connections.open` on every (re)connect. It keeps Socket
+ * Mode's default retries (no `retryConfig`): with the web role's "no retries", one failed call
+ * during a reconnect Slack asked for left the bot disconnected, with an unhandled rejection.
+ */
+const SOCKET_MODE_CLIENT_OPTIONS = { timeout: 10_000, fetch: undiciFetch };
 
 export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppOptions): SlackApp {
   const slackLogger = toSlackLogger(logger, "bolt");
   const logLevel = logger.isLevelEnabled("debug") ? LogLevel.DEBUG : LogLevel.INFO;
-  const clientOptions = { ...WEB_CLIENT_OPTIONS, ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}) };
+  const apiUrl = slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {};
+  const clientOptions = { ...WEB_CLIENT_OPTIONS, ...apiUrl };
   const socketMode = Boolean(slack.appToken);
 
   const receiver = socketMode
@@ -61,7 +68,14 @@ export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppO
     logLevel,
     clientOptions,
     developerMode: false,
-    ...(receiver ? { receiver } : { socketMode: true, appToken: slack.appToken }),
+    ...(receiver
+      ? { receiver }
+      : {
+          socketMode: true,
+          appToken: slack.appToken,
+          // Bolt hands installerOptions.clientOptions to the Socket Mode client (it defaults to clientOptions).
+          installerOptions: { clientOptions: { ...SOCKET_MODE_CLIENT_OPTIONS, ...apiUrl } },
+        }),
   });
   app.error(async (error) => {
     logger.error(
