@@ -202,3 +202,20 @@ describe("the submission over the socket", () => {
     expect(outgoing).not.toContain(USER.secret);
   });
 });
+
+describe("a reconnect Slack asks for", () => {
+  it("survives a failed apps.connections.open: the bot reconnects and keeps answering", async () => {
+    const granted = () =>
+      slack.callsOf("apps.connections.open").filter((call) => (call.response as { ok?: boolean }).ok).length;
+    const grantedBefore = granted();
+    const accepted = socket.connectionsAccepted;
+    slack.injectFault("apps.connections.open", { status: 500 });
+    socket.requestReconnect();
+    // Socket Mode waits its client ping timeout (5 s) before reconnecting; then one 500, then a ticket.
+    await slack.waitFor(() => granted() > grantedBefore, 15_000);
+    await socket.waitForConnections(1, 5_000);
+    expect(socket.connectionsAccepted).toBe(accepted + 1);
+    const { ack } = await slashCommand("help");
+    expect(ack.payload).toMatchObject({ response_type: "ephemeral" });
+  }, 20_000);
+});

@@ -47,6 +47,8 @@ export class SocketModeEmulator {
 
   private readonly tickets = new Set<string>();
   private readonly open = new Set<WebSocket>();
+  /** Connections accepted since start, including closed ones. */
+  private accepted = 0;
   private readonly pending = new Map<string, PendingAck>();
   private readonly waiters = new Set<() => void>();
 
@@ -77,6 +79,11 @@ export class SocketModeEmulator {
     this.tickets.add(ticket);
     const { port } = this.server.address() as AddressInfo;
     return `ws://127.0.0.1:${port}/link/?ticket=${ticket}&app_id=${APP_ID}`;
+  }
+
+  /** Connections accepted since start, closed ones included. */
+  get connectionsAccepted(): number {
+    return this.accepted;
   }
 
   /** Connections open now. */
@@ -123,6 +130,20 @@ export class SocketModeEmulator {
     });
   }
 
+  /**
+   * Asks every open connection to reconnect, as Slack does when it recycles a server
+   * (`{"type":"disconnect","reason":"refresh_requested"}`); the app should call
+   * `apps.connections.open` again and connect with a new ticket.
+   */
+  requestReconnect(reason = "refresh_requested"): void {
+    const message = JSON.stringify({
+      type: "disconnect",
+      reason,
+      debug_info: { host: "applink-emulated" },
+    });
+    for (const socket of this.open) socket.send(message);
+  }
+
   /** Ends every connection without a close handshake and stops listening. */
   async close(): Promise<void> {
     for (const pending of this.pending.values()) {
@@ -143,6 +164,7 @@ export class SocketModeEmulator {
 
   private admit(socket: WebSocket): void {
     this.open.add(socket);
+    this.accepted += 1;
     socket.on("close", () => {
       this.open.delete(socket);
       this.notify();
