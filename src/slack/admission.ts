@@ -11,7 +11,7 @@ export type Admission = { ok: true } | { ok: false; message: string };
 export type Admissions = {
   /** Whether this user may start a check now; counts nothing. Fails open when Redis is slow. */
   check(teamId: string, userId: string): Promise<Admission>;
-  /** Counts a submitted check, unless a limit is reached. */
+  /** Counts a submitted check, unless a limit is reached. Fails open when Redis is slow. */
   admit(teamId: string, userId: string): Promise<Admission>;
 };
 
@@ -19,7 +19,7 @@ export type AdmissionOptions = {
   perUser: SlidingWindow;
   perWorkspace: SlidingWindow;
   limits: { checksPerUserPerHour: number; checksPerWorkspacePerHour: number };
-  /** Redis is consulted before the form opens, inside Slack's 3 s. @defaultValue 300 */
+  /** Longest wait for Redis, before the form opens and on submission (both inside Slack's 3 s). @defaultValue 300 */
   timeoutMs?: number;
   now?: () => number;
 };
@@ -73,7 +73,9 @@ export function createAdmissions({
     },
     async admit(teamId, userId) {
       // A Redis failure here surfaces as the enqueue failing right after, with its own message.
-      return verdicts(teamId, userId, true).then(toAdmission, () => ({ ok: true }) as const);
+      // Bounded too: a Redis that hangs without refusing would otherwise hold the ack past Slack's 3 s.
+      const verdict = verdicts(teamId, userId, true).then(toAdmission, () => ({ ok: true }) as const);
+      return withDeadline(verdict, timeoutMs, (): Admission => ({ ok: true }));
     },
   };
 }
