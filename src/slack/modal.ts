@@ -215,6 +215,9 @@ export type SubmissionResult =
 // Any Unicode space, line break, control or format character (zero-width ones included).
 const SPACE_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Z}]/u;
 const CONTROL = /\p{Cc}/u;
+// HTTP header values are Latin-1: the Autotask client cannot send anything else, so say so here
+// rather than let the check fail as if Autotask were unreachable.
+const NOT_LATIN1 = /[^\u0000-\u00ff]/u;
 
 function identifier(what: string, max: number, where: string) {
   return z
@@ -251,12 +254,19 @@ const submissionSchema = z.object({
     // A line break or control character cannot travel in an HTTP header.
     .refine((value) => !CONTROL.test(value), {
       message: "The secret contains a line break or a control character; paste it again.",
+    })
+    .refine((value) => !NOT_LATIN1.test(value), {
+      message:
+        "The secret contains characters that cannot be sent to Autotask (such as € or emoji); paste it again.",
     }),
   [BLOCK_IDS.trackingId]: identifier(
     "tracking identifier",
     FIELD_MAX_LENGTH.trackingId,
     'It is on the API user under API Tracking Identifier ("Custom (Internal Integration)").',
-  ),
+  ).refine((value) => !NOT_LATIN1.test(value), {
+    message:
+      "The tracking identifier contains characters that cannot be sent to Autotask (such as € or emoji); copy it again from Autotask.",
+  }),
 });
 
 function capitalise(text: string): string {
