@@ -22,6 +22,12 @@ const USAGE = `Usage: autotask-connect check --username U --tracking-id T [--por
 The secret is read from AUTOTASK_SECRET, or asked for without echo when run in a terminal.
 `;
 
+// What an HTTP header value can carry (visible Latin-1): the client refuses anything else, and the
+// check would end as if Autotask were unreachable.
+const SENDABLE = /^[\x20-\x7e\x80-\xff]*$/;
+const UNSENDABLE =
+  "contains characters that cannot be sent to Autotask (a line break, a control character, or one such as € or an emoji)";
+
 const MARKS: Record<CheckStatus, string> = { pass: "[pass]", warn: "[warn]", fail: "[FAIL]", skip: "[skip]" };
 
 /** The readable form: a line per check with its mark, usage, the Domain to paste and the advice. */
@@ -63,6 +69,8 @@ export async function run(io: CommandIO): Promise<number> {
   const portalUrl = values["portal-url"]?.trim() ?? "";
   if (username === "") return usageError("--username is required.");
   if (trackingId === "") return usageError("--tracking-id is required.");
+  if (!SENDABLE.test(username)) return usageError(`--username ${UNSENDABLE}.`);
+  if (!SENDABLE.test(trackingId)) return usageError(`--tracking-id ${UNSENDABLE}.`);
   if (portalUrl !== "") {
     const resolved = resolvePortalUrl(portalUrl);
     if (!resolved.ok) return usageError(`--portal-url cannot be used: ${resolved.reason}.`);
@@ -76,6 +84,7 @@ export async function run(io: CommandIO): Promise<number> {
   if (secret === null) {
     return usageError("No secret: set AUTOTASK_SECRET, or run the command in a terminal to be asked for it.");
   }
+  if (!SENDABLE.test(secret)) return usageError(`The secret ${UNSENDABLE}.`);
 
   const controller = new AbortController();
   const cancel = () => controller.abort();
