@@ -302,8 +302,12 @@ export function renderStatus(entries: StatusEntry[]): SlackMessage {
   }
   const newest = [...entries].sort((a, b) => b.finishedAt - a.finishedAt).slice(0, STATUS_SHOWN);
   const lines = newest.map((entry) => clip(statusLine(entry), STATUS_LINE));
-  const text = `*Last ${newest.length} Autotask checks in this workspace*\n${lines.join("\n")}`;
-  return message(`Last ${newest.length} Autotask checks in this workspace`, [section(text)]);
+  const heading =
+    newest.length === 1
+      ? "Last Autotask check in this workspace"
+      : `Last ${newest.length} Autotask checks in this workspace`;
+  const text = `*${heading}*\n${lines.join("\n")}`;
+  return message(heading, [section(text)]);
 }
 
 /**
