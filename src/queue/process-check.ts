@@ -2,6 +2,7 @@
  * The job processor: one check from queue to final Slack message. Retries only transient Autotask
  * trouble; a re-run after a crash continues the same thread and never reports twice.
  */
+import { setTimeout as delay } from "node:timers/promises";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { CheckInput } from "../autotask/check.js";
 import { type CheckResult, type CheckStep, outcomeOf } from "../autotask/result.js";
@@ -41,6 +42,25 @@ export type ProcessCheckDeps = {
   onResult?: (result: CheckResult, durationMs: number) => void;
   now?: () => number;
 };
+
+/** Waits between the tries of a write that follows a check's result, in milliseconds. */
+const WRITE_RETRY_DELAYS_MS = [100, 300, 900, 2_000];
+
+/**
+ * A Redis write that follows a check's result. Were it to throw, BullMQ would run the whole check
+ * again: a second login with credentials Autotask may just have rejected, which is how API users
+ * get locked. A short outage (a failover, a reconnect) is ridden out here instead.
+ */
+async function steadily<T>(write: () => Promise<T>): Promise<T> {
+  for (const wait of WRITE_RETRY_DELAYS_MS) {
+    try {
+      return await write();
+    } catch {
+      await delay(wait);
+    }
+  }
+  return write();
+}
 
 /** A result for a check that could not run at all; `advice` says why in words a person can act on. */
 export function internalErrorResult(job: CheckJob, advice: string): CheckResult {
@@ -105,7 +125,8 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
         signal,
       });
       if (signal?.aborted) return null;
-      if (result.code === "invalid_credentials") await deps.lockout.recordFailure(data.username);
+      if (result.code === "invalid_credentials")
+        await steadily(() => deps.lockout.recordFailure(data.username));
       const attempts = job.opts.attempts ?? 1;
       if (deps.isTransient(result.code) && job.attemptsMade + 1 < attempts) {
         // Exponential backoff with jitter: the wait is at most base * 2^attemptsMade.
@@ -173,14 +194,17 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
       result = checked;
       const retryId =
         result.outcome === "failed"
-          ? await deps.retryPrefills.save({
-              portalUrl: data.portalUrl,
-              username: data.username,
-              trackingId: data.trackingId,
-            })
+          ? await steadily(() =>
+              deps.retryPrefills.save({
+                portalUrl: data.portalUrl,
+                username: data.username,
+                trackingId: data.trackingId,
+              }),
+            )
           : null;
       target.context.retryId = retryId ?? undefined;
-      await deps.threads.saveResult(data.requestId, result, retryId);
+      const saved = result;
+      await steadily(() => deps.threads.saveResult(data.requestId, saved, retryId));
       deps.onResult?.(result, now() - started);
     }
 
