@@ -46,6 +46,12 @@ export async function run({ argv, env, stderr }: CommandIO): Promise<number> {
   }
   let config: Config = parsed.config;
   const logger = createLogger({ level: config.logLevel });
+  if (config.autotask.originOverride) {
+    logger.warn(
+      { origin: config.autotask.originOverride },
+      "AUTOTASK_ORIGIN_OVERRIDE is set: every Autotask request, credentials included, goes to this origin. It is for tests and emulators only.",
+    );
+  }
 
   let embedded: EmbeddedRedis | null = null;
   if (!env.REDIS_URL && !config.redis.clusterNodes && !(await redisAnswers("127.0.0.1", 6379))) {

@@ -55,6 +55,7 @@ export async function startWebRole(
           return queued;
         },
         sealSecret: (secret, requestId) => sealSecret(secret, context.credentialsKey, requestId),
+        scrubber: context.scrubber,
         authorize,
         admit: admissions.admit,
         logger,

@@ -146,7 +146,7 @@ export class SecretScrubber {
 }
 
 /**
- * The scrubber of this process. The submission handler registers a secret while it holds it, the
- * worker while a check runs; the logger scrubs every line with it.
+ * The scrubber of this process. The submission handler registers a secret while it handles it,
+ * the worker while a check runs; the logger scrubs every line with it.
  */
 export const processScrubber = new SecretScrubber();

@@ -5,6 +5,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from "@slack/bolt";
 import { resolvePortalUrl } from "../autotask/domain.js";
 import type { AuthorizedUsers } from "../config.js";
+import { withDeadline } from "../ops/deadline.js";
 import type { RecentResults } from "../state/recent-results.js";
 import type { Admission } from "./admission.js";
 import type { Authorizer } from "./authorize.js";
@@ -47,7 +48,7 @@ export function createCommandHandler({ authorize, policy, recent, checkAdmission
     }
     if (text.toLowerCase() === "status") {
       await ack();
-      const entries = await recent.list(command.team_id).catch(() => null);
+      const entries = await withDeadline(recent.list(command.team_id), 2_000, () => null).catch(() => null);
       await respond(
         entries
           ? { response_type: "ephemeral", ...renderStatus(entries) }

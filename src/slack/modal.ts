@@ -158,7 +158,7 @@ export function buildConnectModal(prefill: ModalPrefill, metadata: ModalMetadata
       input({
         blockId: BLOCK_IDS.username,
         label: "API username",
-        hint: "In Autotask, Resources > Users, open the API user and copy its Username. Generated ones look like an e-mail address.",
+        hint: "In Autotask, Admin > Resources/Users, open the API user and copy its Username. Generated ones look like an e-mail address.",
         maxLength: FIELD_MAX_LENGTH.username,
         initialValue: prefill.username,
       }),
@@ -242,7 +242,7 @@ const submissionSchema = z.object({
   [BLOCK_IDS.username]: identifier(
     "API username",
     FIELD_MAX_LENGTH.username,
-    "It is on the API user in Resources > Users.",
+    "It is on the API user in Admin > Resources/Users.",
   ),
   [BLOCK_IDS.secret]: z
     .string()

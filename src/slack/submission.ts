@@ -7,6 +7,7 @@ import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } fro
 import type { Logger } from "../ops/logger.js";
 import type { CheckJob } from "../queue/jobs.js";
 import type { EnqueueResult } from "../queue/producer.js";
+import type { SecretScrubber } from "../security/redact.js";
 import type { Admission } from "./admission.js";
 import type { Authorizer } from "./authorize.js";
 import { renderEnqueueFailed } from "./messages.js";
@@ -15,6 +16,8 @@ import { BLOCK_IDS, buildSubmittedView, decodeMetadata, parseSubmission } from "
 export type SubmissionDeps = {
   enqueue: (job: CheckJob) => Promise<EnqueueResult>;
   sealSecret: (secret: string, requestId: string) => string;
+  /** Scrubs the submitted secret from log lines while the submission is handled. */
+  scrubber?: SecretScrubber;
   authorize: Authorizer;
   /** Abuse limits: counts the check, or refuses with the time to wait. */
   admit?: (teamId: string, userId: string) => Promise<Admission>;
@@ -33,7 +36,18 @@ export function createSubmissionHandler(deps: SubmissionDeps) {
     errors: { [block]: message },
   });
 
-  return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
+  return async (args: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
+    // Anything logged while the secret is in this process's memory is scrubbed of it.
+    const secret = args.view.state.values[BLOCK_IDS.secret]?.[BLOCK_IDS.secret]?.value;
+    const forget = secret && deps.scrubber ? deps.scrubber.add(secret) : () => {};
+    try {
+      await handle(args);
+    } finally {
+      forget();
+    }
+  };
+
+  async function handle({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) {
     const metadata = decodeMetadata(view.private_metadata);
     if (!metadata) {
       await ack(fieldError("This form is out of date. Close it and run /autotask-connect again."));
@@ -90,5 +104,5 @@ export function createSubmissionHandler(deps: SubmissionDeps) {
     }
     deps.logger.info({ requestId, jobId: queued.jobId, duplicate: queued.duplicate }, "check queued");
     await ack({ response_action: "update", view: buildSubmittedView(metadata.channelId) });
-  };
+  }
 }

@@ -62,7 +62,7 @@ describe("buildConnectModal", () => {
 
   it("says where each value is found in Autotask", () => {
     expect(inputOf(view, BLOCK_IDS.portalUrl).hint?.text).toMatch(/blank.*look.*up.*username/i);
-    expect(inputOf(view, BLOCK_IDS.username).hint?.text).toContain("Resources > Users");
+    expect(inputOf(view, BLOCK_IDS.username).hint?.text).toContain("Admin > Resources/Users");
     expect(inputOf(view, BLOCK_IDS.secret).hint?.text).toMatch(/only once/);
     expect(inputOf(view, BLOCK_IDS.trackingId).hint?.text).toContain("Custom (Internal Integration)");
     expect(inputOf(view, BLOCK_IDS.portalUrl).element.placeholder?.text).toBe("https://ww5.autotask.net");

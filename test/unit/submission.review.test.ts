@@ -80,3 +80,33 @@ describe("Fix and retry pressed while Slack cannot confirm admin status in time"
     expect(responses[0]?.text).toMatch(/again/i);
   });
 });
+
+describe("the submitted secret while the web process handles it", () => {
+  it("is scrubbed from a log line that would carry it, and forgotten afterwards", async () => {
+    const { SecretScrubber } = await import("../../src/security/redact.js");
+    const scrubber = new SecretScrubber();
+    const lines: string[] = [];
+    const handler = createSubmissionHandler({
+      // An upstream error that echoes what it was given: the worst case for a log line.
+      enqueue: async (job) => ({ ok: false, reason: "unavailable", detail: `refused ${job.sealedSecret}` }),
+      sealSecret: (secret) => secret,
+      authorize: async () => ({ ok: true }),
+      scrubber,
+      logger: createLogger({
+        level: "info",
+        pretty: false,
+        scrubber,
+        destination: { write: (l: string) => void lines.push(l) },
+      }),
+    });
+    const modal = buildConnectModal({}, { channelId: "C1", teamId: "T1" });
+    await handler({
+      ack: async () => {},
+      body: { team: { id: "T1" }, user: { id: "U1", team_id: "T1" } },
+      view: { id: "V2", private_metadata: modal.private_metadata, state: { values } },
+    } as unknown as Parameters<typeof handler>[0]);
+    expect(lines.join("\n")).toContain("could not enqueue");
+    expect(lines.join("\n")).not.toContain("a-secret-value");
+    expect(scrubber.size).toBe(0);
+  });
+});
