@@ -209,8 +209,15 @@ export function renderFinal(result: CheckResult, ctx: CheckContext): FinalMessag
     });
   }
   tail.push(context(`Requested by <@${ctx.requesterId}> · request ${user(result.requestId)}`));
-  const checks = checkSections(result.checks, LIMITS.blocks - head.length - tail.length - 1);
-  const blocks = [...head, { type: "divider" } as types.DividerBlock, ...checks, ...tail];
+  // A check that could not run at all (internal_error before any step) has no Checks section.
+  const checks =
+    result.checks.length === 0
+      ? []
+      : [
+          { type: "divider" } as types.DividerBlock,
+          ...checkSections(result.checks, LIMITS.blocks - head.length - tail.length - 1),
+        ];
+  const blocks = [...head, ...checks, ...tail];
 
   // The notification text is mrkdwn too: a mention in it would notify, so it is escaped like the blocks.
   const summary = result.apiUrl ? `Domain: ${escapeEntities(result.apiUrl)}` : "Domain not determined";

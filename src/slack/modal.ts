@@ -243,7 +243,10 @@ const submissionSchema = z.object({
     "API username",
     FIELD_MAX_LENGTH.username,
     "It is on the API user in Admin > Resources/Users.",
-  ),
+  ).refine((value) => !NOT_LATIN1.test(value), {
+    message:
+      "The API username contains characters that cannot be sent to Autotask (such as 用 or emoji); copy it again from Autotask.",
+  }),
   [BLOCK_IDS.secret]: z
     .string()
     .trim()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { renderStatus, type StatusEntry } from "../../src/slack/messages.js";
+import { blocksToText } from "../../src/slack/blocks-to-text.js";
+import { renderFinal, renderStatus, type StatusEntry } from "../../src/slack/messages.js";
 
 const entry = (n: number): StatusEntry => ({
   requestId: `req-${n}`,
@@ -19,5 +20,34 @@ describe("/autotask-connect status heading", () => {
     const status = renderStatus(Array.from({ length: count }, (_, i) => entry(i)));
     expect(status.text).toBe(heading);
     expect(JSON.stringify(status.blocks)).toContain(`*${heading}*`);
+  });
+});
+
+describe("a result with no steps (the check could not run at all)", () => {
+  it("shows no empty Checks section", () => {
+    const final = renderFinal(
+      {
+        requestId: "r1",
+        outcome: "failed",
+        code: "internal_error",
+        apiUrl: null,
+        zone: null,
+        zoneName: null,
+        username: "api@acme.example",
+        checks: [],
+        usage: null,
+        advice: "The bot could not read the secret it was given.",
+      },
+      {
+        requestId: "r1",
+        requesterId: "U1",
+        username: "api@acme.example",
+        trackingIdLast4: "…1A2B",
+        portalUrl: "",
+      },
+    );
+    const text = blocksToText(final);
+    expect(text).not.toContain("Checks");
+    expect(text).toContain("The bot could not read the secret it was given.");
   });
 });

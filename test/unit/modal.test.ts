@@ -181,7 +181,12 @@ describe("parseSubmission", () => {
       "https://ww5.autotask.net",
       "5",
     ],
-    ["a unicode username", { username: "ünïcødé.用户@例子.com" }, "https://ww5.autotask.net", "5"],
+    [
+      "a username with Latin-1 accents",
+      { username: "ünïcødé.rené@exämple.com" },
+      "https://ww5.autotask.net",
+      "5",
+    ],
     ["a secret with inner spaces and symbols", { secret: 'a b$c"d<e>' }, "https://ww5.autotask.net", "5"],
   ])("accepts %s", (_name, fields, portalUrl, zoneId) => {
     const result = parseSubmission(values(fields));
@@ -194,6 +199,12 @@ describe("parseSubmission", () => {
   });
 
   it.each([
+    [
+      "a username an HTTP header cannot carry",
+      { username: "用户@例子.com" },
+      BLOCK_IDS.username,
+      /cannot be sent to Autotask/,
+    ],
     [
       "a look-alike host",
       { portalUrl: "https://ww5.autotask.net.evil.com" },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/ops/logger.js";
 import type { CheckJob } from "../../src/queue/jobs.js";
+import { SecretScrubber } from "../../src/security/redact.js";
 import type { Authorization } from "../../src/slack/authorize.js";
 import { BLOCK_IDS, buildConnectModal } from "../../src/slack/modal.js";
 import { createSubmissionHandler } from "../../src/slack/submission.js";
@@ -83,7 +84,6 @@ describe("Fix and retry pressed while Slack cannot confirm admin status in time"
 
 describe("the submitted secret while the web process handles it", () => {
   it("is scrubbed from a log line that would carry it, and forgotten afterwards", async () => {
-    const { SecretScrubber } = await import("../../src/security/redact.js");
     const scrubber = new SecretScrubber();
     const lines: string[] = [];
     const handler = createSubmissionHandler({
