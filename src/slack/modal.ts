@@ -217,7 +217,7 @@ const SPACE_OR_INVISIBLE = /[\p{Cc}\p{Cf}\p{Z}]/u;
 const CONTROL = /\p{Cc}/u;
 // HTTP header values are Latin-1: the Autotask client cannot send anything else, so say so here
 // rather than let the check fail as if Autotask were unreachable.
-const NOT_LATIN1 = /[^\u0000-\u00ff]/u;
+const NOT_LATIN1 = /[\u0100-\u{10FFFF}]/u;
 
 function identifier(what: string, max: number, where: string) {
   return z
