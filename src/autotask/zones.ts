@@ -35,9 +35,6 @@ const KNOWN_ZONE_NAMES: Readonly<Record<string, string>> = {
   pres: "Español Pre-Release",
 };
 
-/** Zone ids of the two pre-release hosts whose portal and API share one host name. */
-export const SELF_HOSTED_ZONES = ["prde", "pres"] as const;
-
 /** Ids of every zone with a known name, numbered zones first in numeric order. */
 export const KNOWN_ZONE_IDS: readonly string[] = Object.keys(KNOWN_ZONE_NAMES);
 

@@ -13,21 +13,13 @@ import {
   startAutotaskEmulator,
 } from "../emulators/autotask.js";
 import { type EmulatedThread, type SlackEmulator, startSlackEmulator } from "../emulators/slack.js";
-import {
-  blockActionBody,
-  inputValues,
-  postSigned,
-  type SignedResponse,
-  slashCommandBody,
-  viewSubmissionBody,
-} from "../emulators/slack-requests.js";
+import type { SignedResponse } from "../emulators/slack-requests.js";
+import { type Credentials, createSlackUser, fieldValues } from "../emulators/slack-user.js";
 import { createLogger } from "../ops/logger.js";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../runtime.js";
 import { generateCredentialsKey } from "../security/envelope.js";
 import type { SecretScrubber } from "../security/redact.js";
-import { BLOCK_IDS, CONNECT_CALLBACK_ID } from "../slack/modal.js";
 
-export const DEMO_TEAM = "T0DEMO";
 export const DEMO_CHANNEL = "C0DEMO";
 export const DEMO_ADMIN = "U0ADMIN";
 
@@ -95,7 +87,7 @@ function auditedDestination(
   };
 }
 
-export type Credentials = { portalUrl: string; username: string; secret: string; trackingId: string };
+export { type Credentials, fieldValues };
 
 export type Stack = {
   slack: SlackEmulator;
@@ -149,16 +141,6 @@ export function finishedThread(
         (thread.metadata as { event_payload?: { username?: string } } | undefined)?.event_payload
           ?.username === username && thread.replies.length > 0,
     );
-}
-
-/** What a person types into the modal's four fields, keyed by block id. */
-export function fieldValues(credentials: Credentials): Record<string, string> {
-  return {
-    [BLOCK_IDS.portalUrl]: credentials.portalUrl,
-    [BLOCK_IDS.username]: credentials.username,
-    [BLOCK_IDS.secret]: credentials.secret,
-    [BLOCK_IDS.trackingId]: credentials.trackingId,
-  };
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -218,7 +200,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     retry: options.retry,
   });
   const botUrl = `http://127.0.0.1:${runtime.port}/slack/events`;
-  const teamId = slack.teamId;
+  const person = createSlackUser({
+    slack,
+    botUrl,
+    signingSecret,
+    onSecretTyped: (secret) => auditing?.secret(secret),
+  });
 
   const stack: Stack = {
     slack,
@@ -230,56 +217,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     credentialsKey,
     shared: { slack, autotask, credentialsKey, signingSecret },
 
-    async slashCommand({ userId = DEMO_ADMIN, channelId = DEMO_CHANNEL, text = "" }) {
-      const triggerId = slack.issueTriggerId();
-      const responseUrl = slack.responseUrlFor(channelId);
-      const body = slashCommandBody({ userId, channelId, teamId, triggerId, responseUrl, text });
-      const answer = await postSigned(botUrl, signingSecret, body);
-      return { ...answer, triggerId, responseUrl };
-    },
-
-    async submitCheck(credentials, { userId = DEMO_ADMIN, channelId = DEMO_CHANNEL } = {}) {
-      const command = await stack.slashCommand({ userId, channelId });
-      const opened = await slack.waitFor(() =>
-        slack
-          .callsOf("views.open")
-          .find(
-            (call) => call.args.trigger_id === command.triggerId && (call.response as { ok?: boolean }).ok,
-          ),
-      );
-      const viewId = (opened.response as { view: { id: string } }).view.id;
-      const answer = await stack.submitView(viewId, fieldValues(credentials), userId);
-      return { viewId, answer };
-    },
-
-    async submitView(viewId, values, userId = DEMO_ADMIN) {
-      const typedSecret = values[BLOCK_IDS.secret];
-      if (auditing && typedSecret) auditing.secret(typedSecret);
-      const view = slack.view(viewId) as { private_metadata?: string } | undefined;
-      const body = viewSubmissionBody(
-        {
-          id: viewId,
-          callbackId: CONNECT_CALLBACK_ID,
-          privateMetadata: view?.private_metadata ?? "",
-          values: inputValues(values),
-        },
-        { id: userId, teamId },
-      );
-      return postSigned(botUrl, signingSecret, body);
-    },
-
-    clickButton({ userId = DEMO_ADMIN, channelId, messageTs, actionId, value }) {
-      const body = blockActionBody({
-        user: { id: userId, teamId },
-        channelId,
-        messageTs,
-        actionId,
-        value,
-        triggerId: slack.issueTriggerId(),
-        responseUrl: slack.responseUrlFor(channelId),
-      });
-      return postSigned(botUrl, signingSecret, body);
-    },
+    slashCommand: ({ userId = DEMO_ADMIN, channelId = DEMO_CHANNEL, text = "" }) =>
+      person.slashCommand({ userId, channelId, text }),
+    submitCheck: (credentials, { userId = DEMO_ADMIN, channelId = DEMO_CHANNEL } = {}) =>
+      person.submitCheck(credentials, { userId, channelId }),
+    submitView: (viewId, values, userId = DEMO_ADMIN) => person.submitView(viewId, values, userId),
+    clickButton: ({ userId = DEMO_ADMIN, ...click }) => person.clickButton({ userId, ...click }),
 
     waitForResult(username, { channelId = DEMO_CHANNEL, timeoutMs = 15_000 } = {}) {
       return slack.waitFor(() => {

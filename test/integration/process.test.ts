@@ -10,13 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { finishedThread, type Stack, startStack } from "../../src/demo/stack.js";
 import { type AutotaskEmulator, startAutotaskEmulator } from "../../src/emulators/autotask.js";
 import { type SlackEmulator, startSlackEmulator } from "../../src/emulators/slack.js";
-import {
-  inputValues,
-  postSigned,
-  slashCommandBody,
-  viewSubmissionBody,
-} from "../../src/emulators/slack-requests.js";
-import { BLOCK_IDS, CONNECT_CALLBACK_ID } from "../../src/slack/modal.js";
+import { createSlackUser } from "../../src/emulators/slack-user.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
 import { startPrivateRedis } from "../support/redis-server.js";
 
@@ -92,37 +86,12 @@ describe("autotask-connect start, as a process", () => {
   it("finishes a check that is running when SIGTERM arrives, posts it once, and exits 0", async () => {
     // The credentials call takes 1.5 s, so SIGTERM lands in the middle of the check.
     autotask.injectFault({ path: /ThresholdInformation/i }, { kind: "delay", ms: 1_500 }, 1);
-    const triggerId = slack.issueTriggerId();
-    const command = slashCommandBody({
-      userId: ADMIN,
-      channelId: CHANNEL,
-      teamId: slack.teamId,
-      triggerId,
-      responseUrl: slack.responseUrlFor(CHANNEL),
-    });
-    const botUrl = `http://127.0.0.1:${port}/slack/events`;
-    expect((await postSigned(botUrl, signingSecret, command)).status).toBe(200);
-    const opened = await slack.waitFor(() =>
-      slack.callsOf("views.open").find((call) => call.args.trigger_id === triggerId),
+    const person = createSlackUser({ slack, botUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret });
+    const { answer } = await person.submitCheck(
+      { portalUrl: "https://ww5.autotask.net", ...USER },
+      { userId: ADMIN, channelId: CHANNEL },
     );
-    const view = (opened.response as { view: { id: string; private_metadata: string } }).view;
-    const submission = viewSubmissionBody(
-      {
-        id: view.id,
-        callbackId: CONNECT_CALLBACK_ID,
-        privateMetadata: view.private_metadata,
-        values: inputValues({
-          [BLOCK_IDS.portalUrl]: "https://ww5.autotask.net",
-          [BLOCK_IDS.username]: USER.username,
-          [BLOCK_IDS.secret]: USER.secret,
-          [BLOCK_IDS.trackingId]: USER.trackingId,
-        }),
-      },
-      { id: ADMIN, teamId: slack.teamId },
-    );
-    expect((await postSigned(botUrl, signingSecret, submission)).json).toMatchObject({
-      response_action: "update",
-    });
+    expect(answer.json).toMatchObject({ response_action: "update" });
     await slack.waitFor(() =>
       autotask.requests.some((req) => /ThresholdInformation/i.test(req.path)) ? true : undefined,
     );

@@ -11,14 +11,8 @@ import {
   startAutotaskEmulator,
 } from "../../../src/emulators/autotask.js";
 import { type SlackEmulator, startSlackEmulator } from "../../../src/emulators/slack.js";
-import {
-  inputValues,
-  postSigned,
-  type SignedResponse,
-  slashCommandBody,
-  viewSubmissionBody,
-} from "../../../src/emulators/slack-requests.js";
-import { BLOCK_IDS, CONNECT_CALLBACK_ID } from "../../../src/slack/modal.js";
+import type { SignedResponse } from "../../../src/emulators/slack-requests.js";
+import { createSlackUser, fieldValues } from "../../../src/emulators/slack-user.js";
 import { activeAudit } from "../../support/leak-audit-setup.js";
 import { uniquePrefix } from "../../support/redis.js";
 
@@ -110,24 +104,8 @@ export async function startFleet(options: { redisUrl: string; users: EmulatedApi
     return bot;
   }
 
-  function submitView(bot: BotProcess, viewId: string, user: EmulatedApiUser, portalUrl: string) {
-    const view = slack.view(viewId) as { private_metadata?: string } | undefined;
-    const body = viewSubmissionBody(
-      {
-        id: viewId,
-        callbackId: CONNECT_CALLBACK_ID,
-        privateMetadata: view?.private_metadata ?? "",
-        values: inputValues({
-          [BLOCK_IDS.portalUrl]: portalUrl,
-          [BLOCK_IDS.username]: user.username,
-          [BLOCK_IDS.secret]: user.secret,
-          [BLOCK_IDS.trackingId]: user.trackingId,
-        }),
-      },
-      { id: ADMIN, teamId: slack.teamId },
-    );
-    return postSigned(bot.botUrl, signingSecret, body);
-  }
+  const personAt = (bot: BotProcess) => createSlackUser({ slack, botUrl: bot.botUrl, signingSecret });
+  const typed = (user: EmulatedApiUser, portalUrl: string) => ({ portalUrl, ...user });
 
   return {
     slack,
@@ -135,23 +113,14 @@ export async function startFleet(options: { redisUrl: string; users: EmulatedApi
     redisUrl: options.redisUrl,
     signingSecret,
     start,
-    async submit(bot, user, portalUrl = `https://ww${user.zone}.autotask.net`) {
-      const triggerId = slack.issueTriggerId();
-      const command = slashCommandBody({
-        userId: ADMIN,
-        channelId: CHANNEL,
-        teamId: slack.teamId,
-        triggerId,
-        responseUrl: slack.responseUrlFor(CHANNEL),
-      });
-      await postSigned(bot.botUrl, signingSecret, command);
-      const opened = await slack.waitFor(() =>
-        slack.callsOf("views.open").find((call) => call.args.trigger_id === triggerId),
-      );
-      const viewId = (opened.response as { view: { id: string } }).view.id;
-      return { viewId, answer: await submitView(bot, viewId, user, portalUrl) };
-    },
-    submitAgain: (bot, viewId, user) => submitView(bot, viewId, user, `https://ww${user.zone}.autotask.net`),
+    submit: (bot, user, portalUrl = `https://ww${user.zone}.autotask.net`) =>
+      personAt(bot).submitCheck(typed(user, portalUrl), { userId: ADMIN, channelId: CHANNEL }),
+    submitAgain: (bot, viewId, user) =>
+      personAt(bot).submitView(
+        viewId,
+        fieldValues(typed(user, `https://ww${user.zone}.autotask.net`)),
+        ADMIN,
+      ),
     async close() {
       for (const bot of bots)
         if (bot.child.exitCode === null && bot.child.signalCode === null) bot.child.kill("SIGKILL");

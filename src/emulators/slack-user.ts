@@ -1,0 +1,120 @@
+/**
+ * A person using the bot through the Slack emulator: types the command, waits for the modal,
+ * fills it in and submits it, clicks buttons. Each request is signed as Slack signs it and sent
+ * to the bot's real HTTP receiver. Shared by the demo stack, the end-to-end and the fault tests.
+ */
+import { BLOCK_IDS, CONNECT_CALLBACK_ID } from "../slack/modal.js";
+import type { SlackEmulator } from "./slack.js";
+import {
+  blockActionBody,
+  inputValues,
+  postSigned,
+  type SignedResponse,
+  slashCommandBody,
+  viewSubmissionBody,
+} from "./slack-requests.js";
+
+/** What a person types into the modal. */
+export type Credentials = { portalUrl: string; username: string; secret: string; trackingId: string };
+
+/** The modal's four fields as typed, keyed by block id. */
+export function fieldValues(credentials: Credentials): Record<string, string> {
+  return {
+    [BLOCK_IDS.portalUrl]: credentials.portalUrl,
+    [BLOCK_IDS.username]: credentials.username,
+    [BLOCK_IDS.secret]: credentials.secret,
+    [BLOCK_IDS.trackingId]: credentials.trackingId,
+  };
+}
+
+export type SlackUser = {
+  /** Sends `/autotask-connect <text>`; resolves with the bot's answer and the trigger it was given. */
+  slashCommand(options: {
+    userId: string;
+    channelId: string;
+    text?: string;
+  }): Promise<SignedResponse & { triggerId: string; responseUrl: string }>;
+  /** Submits the view with this id (as Slack shows it now) with these field values. */
+  submitView(viewId: string, values: Record<string, string | null>, userId: string): Promise<SignedResponse>;
+  /** Runs the command, waits for the modal to open, and submits it filled with `credentials`. */
+  submitCheck(
+    credentials: Credentials,
+    options: { userId: string; channelId: string },
+  ): Promise<{ viewId: string; answer: SignedResponse }>;
+  clickButton(options: {
+    userId: string;
+    channelId: string;
+    messageTs: string;
+    actionId: string;
+    value?: string;
+  }): Promise<SignedResponse>;
+};
+
+export type SlackUserOptions = {
+  slack: SlackEmulator;
+  /** The bot's `POST /slack/events` URL. */
+  botUrl: string;
+  signingSecret: string;
+  /** Told about every value submitted in the secret field (the CI leak audit records them). */
+  onSecretTyped?: (secret: string) => void;
+};
+
+export function createSlackUser({
+  slack,
+  botUrl,
+  signingSecret,
+  onSecretTyped,
+}: SlackUserOptions): SlackUser {
+  const teamId = slack.teamId;
+  const user: SlackUser = {
+    async slashCommand({ userId, channelId, text = "" }) {
+      const triggerId = slack.issueTriggerId();
+      const responseUrl = slack.responseUrlFor(channelId);
+      const body = slashCommandBody({ userId, channelId, teamId, triggerId, responseUrl, text });
+      return { ...(await postSigned(botUrl, signingSecret, body)), triggerId, responseUrl };
+    },
+
+    submitView(viewId, values, userId) {
+      const typedSecret = values[BLOCK_IDS.secret];
+      if (typedSecret) onSecretTyped?.(typedSecret);
+      const view = slack.view(viewId) as { private_metadata?: string } | undefined;
+      const body = viewSubmissionBody(
+        {
+          id: viewId,
+          callbackId: CONNECT_CALLBACK_ID,
+          privateMetadata: view?.private_metadata ?? "",
+          values: inputValues(values),
+        },
+        { id: userId, teamId },
+      );
+      return postSigned(botUrl, signingSecret, body);
+    },
+
+    async submitCheck(credentials, { userId, channelId }) {
+      const command = await user.slashCommand({ userId, channelId });
+      const opened = await slack.waitFor(() =>
+        slack
+          .callsOf("views.open")
+          .find(
+            (call) => call.args.trigger_id === command.triggerId && (call.response as { ok?: boolean }).ok,
+          ),
+      );
+      const viewId = (opened.response as { view: { id: string } }).view.id;
+      return { viewId, answer: await user.submitView(viewId, fieldValues(credentials), userId) };
+    },
+
+    clickButton({ userId, channelId, messageTs, actionId, value }) {
+      const body = blockActionBody({
+        user: { id: userId, teamId },
+        channelId,
+        messageTs,
+        actionId,
+        value,
+        triggerId: slack.issueTriggerId(),
+        responseUrl: slack.responseUrlFor(channelId),
+      });
+      return postSigned(botUrl, signingSecret, body);
+    },
+  };
+  return user;
+}
