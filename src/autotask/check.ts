@@ -3,20 +3,16 @@
  * permissions, in that order, to one `CheckResult`. Knows nothing of Slack, BullMQ or the
  * environment; the CLI, the worker and the tests all call `runCheck`.
  */
+import { type Answered, type Attempted, attempt, type Refusal } from "./attempt.js";
+import type { LoginBudget, LoginUnit, SpentOn } from "./budget.js";
 import type { AutotaskClient, AutotaskReply } from "./client.js";
-import {
-  type AutotaskCall,
-  diagnoseReply,
-  readItemCount,
-  readUsage,
-  readZoneAnswer,
-  type ZoneAnswer,
-} from "./diagnosis.js";
+import { type AutotaskCall, type Failure, readItemCount, readUsage, readZoneAnswer, type ZoneAnswer } from "./diagnosis.js";
 import { resolvePortalUrl } from "./domain.js";
 import {
   buildResult,
   type Found,
   maskTrackingId,
+  type ProbeFailure,
   permissionsStep,
   scrub,
   scrubText,
@@ -25,7 +21,7 @@ import {
   zoneShortName,
 } from "./report.js";
 import type { CheckResult, CheckStep, ResultCode, Usage } from "./result.js";
-import { DEFAULT_RETRY, sleep as defaultSleep, type RetryPolicy, retrying, type Sleep } from "./retry.js";
+import { DEFAULT_RETRY, sleep as defaultSleep, type RetryPolicy, type Sleep } from "./retry.js";
 import type { Zone } from "./zones.js";
 
 export type CheckInput = {
@@ -40,6 +36,15 @@ export type CheckDeps = {
   client: AutotaskClient;
   /** Entities whose read access is probed, e.g. ["Companies", "Tickets"]. */
   requiredEntities: string[];
+  /**
+   * The login budget of API usernames (budget.ts). With it, a unit is taken before anything is
+   * sent; when none is left the check sends nothing and ends `too_many_failures`, and when its
+   * store cannot answer it sends nothing and ends `autotask_unavailable` (a later run may pass).
+   * Entity probes go out together once this check's ThresholdInformation answered 2xx, i.e. on
+   * credentials just proven valid, without waiting on the budget; any probe that ends without proof
+   * is counted into the budget at once. Without a budget nothing is counted (tests of the procedure).
+   */
+  budget?: LoginBudget;
   /**
    * Called after each step that ran (domain, zone, credentials, permissions), in order, and awaited.
    * Steps never reached are not reported here (they appear as "skip" in the result). Errors it
@@ -64,14 +69,22 @@ export function isTransient(code: ResultCode): boolean {
 /** What a check has learnt so far; a bug that throws half-way still reports it. */
 type Progress = { steps: CheckStep[]; found: Found };
 
+/** Extra context of a result: denied entities, a budget refusal, advice the code alone cannot give. */
+type Extras = { deniedEntities?: string[]; retryAt?: Date; spentOn?: SpentOn; advice?: string };
+
+type Finish = (code: ResultCode, usage?: Usage | null, extras?: Extras) => CheckResult;
+
 /** Runs the check. Never throws: a bug inside becomes the code internal_error. */
 export async function runCheck(input: CheckInput, deps: CheckDeps): Promise<CheckResult> {
   const progress: Progress = { steps: [], found: null };
-  const finish: Finish = (code, usage = null, deniedEntities = []) =>
+  const finish: Finish = (code, usage = null, extras = {}) =>
     scrub(
       buildResult(input, progress.steps, code, progress.found, usage, {
-        deniedEntities,
+        deniedEntities: extras.deniedEntities ?? [],
         requestId: input.requestId,
+        retryAt: extras.retryAt,
+        spentOn: extras.spentOn,
+        advice: extras.advice,
       }),
       input,
     );
@@ -82,7 +95,36 @@ export async function runCheck(input: CheckInput, deps: CheckDeps): Promise<Chec
   }
 }
 
-type Finish = (code: ResultCode, usage?: Usage | null, deniedEntities?: string[]) => CheckResult;
+/** Advice when the budget's store (Redis) could not answer: nothing was sent, a later run may pass. */
+const BUDGET_UNAVAILABLE_ADVICE =
+  "Nothing was sent to Autotask: the bot could not reach the store where it counts login attempts (Redis), and it does not log in uncounted. Try again in a few minutes; if it keeps happening, tell whoever runs the bot.";
+
+/** What a refusal of the login budget ends the check with. */
+function refusedResult(refusal: Refusal, finish: Finish): CheckResult {
+  if (refusal.kind === "unavailable") return finish("autotask_unavailable", null, { advice: BUDGET_UNAVAILABLE_ADVICE });
+  return finish("too_many_failures", null, { retryAt: refusal.retryAt, spentOn: refusal.spentOn });
+}
+
+/** Sentence of a failed request; says so when the budget stopped a retry. */
+function failedBecause(failure: Failure, refused: Refusal | null): string {
+  return refused
+    ? `${failure.reason}; it was not tried again, because ${refused.kind === "spent" ? "this username's login budget is spent" : "the login budget could not be read"}`
+    : failure.reason;
+}
+
+/** How one entity probe ended. */
+type Probe =
+  | { entity: string; kind: "readable" | "empty" | "denied" }
+  | { entity: string; kind: "failed"; failure: Failure; reason: string };
+
+/** When probes fail differently, the code of the check is the first of these that occurred. */
+const PROBE_FAILURE_ORDER: ResultCode[] = [
+  "invalid_credentials",
+  "invalid_tracking_identifier",
+  "autotask_error",
+  "rate_limited",
+  "autotask_unavailable",
+];
 
 async function procedure(
   input: CheckInput,
@@ -100,22 +142,45 @@ async function procedure(
       // A lost thread reply must not change the verdict.
     }
   };
-  const policy = { ...DEFAULT_RETRY, ...deps.retry };
-  const call = (kind: AutotaskCall, send: () => Promise<AutotaskReply>) =>
-    retrying(send, (reply) => diagnoseReply(kind, reply), {
-      policy,
+  const { client, signal, budget } = deps;
+  const { username } = input;
+  const redact = (text: string) => scrubText(text, input);
+  const send = (
+    call: AutotaskCall,
+    request: () => Promise<AutotaskReply>,
+    first?: LoginUnit | "count-after",
+  ): Promise<Attempted> =>
+    attempt({
+      call,
+      send: request,
+      redact,
+      policy: { ...DEFAULT_RETRY, ...deps.retry },
       sleep: deps.sleep ?? defaultSleep,
       random: deps.random ?? Math.random,
-      signal: deps.signal,
+      signal,
+      budget: budget && first !== undefined ? { store: budget, username, first } : undefined,
     });
-  const { client, signal } = deps;
-  const { username } = input;
 
   // Domain. A bad portal address is caught earlier by the modal and the CLI; here it only warns,
   // because the username lookup can still find the zone, and the result then ends as zone_mismatch.
   const portal = input.portalUrl.trim();
   const resolved = portal === "" ? null : resolvePortalUrl(portal);
   const portalZone = resolved?.ok ? resolved.zone : null;
+  progress.found = portalZone ? { zone: portalZone, zoneName: portalZone.name } : null;
+
+  // The login unit of ThresholdInformation is taken before anything is sent: a spent budget sends
+  // nothing at all, the zone lookup included.
+  let loginUnit: LoginUnit | undefined;
+  if (budget) {
+    const taken = await budget.take(username);
+    if (!taken.ok) return budgetRefusal(input, resolved, taken, progress, finish);
+    loginUnit = taken.unit;
+  }
+  /** Gives the unit back when the check ends before the login was sent. */
+  const release = async () => {
+    if (budget && loginUnit) await budget.giveBack(loginUnit);
+  };
+
   if (resolved === null) {
     await report(
       step("domain", "skip", "No portal address was given, so the zone is looked up from the username."),
@@ -138,14 +203,13 @@ async function procedure(
       ),
     );
   }
-  progress.found = portalZone ? { zone: portalZone, zoneName: portalZone.name } : null;
 
   // Zone: Autotask's lookup is the authority; the portal's zone is only a fallback when it is down.
-  const zoneReply = await call("zone", () => client.zoneInformation(username, signal));
-  const zoneFailure = diagnoseReply("zone", zoneReply);
-  const answer: ZoneAnswer = zoneFailure
-    ? { ok: false, failure: zoneFailure }
-    : readZoneAnswer(zoneReply.kind === "response" ? zoneReply.body.json : null);
+  const zoneAttempt = await send("zone", () => client.zoneInformation(username, signal));
+  const zoneAnswered = zoneAttempt.last as Answered;
+  const answer: ZoneAnswer = zoneAnswered.failure
+    ? { ok: false, failure: zoneAnswered.failure }
+    : readZoneAnswer(zoneAnswered.reply.kind === "response" ? zoneAnswered.reply.body.json : null);
   let zone: Zone;
   let fallback = false;
   let mismatch = resolved !== null && !resolved.ok;
@@ -178,6 +242,7 @@ async function procedure(
         ),
       );
     } else {
+      await release();
       const detail =
         failure.code === "unknown_username"
           ? `Autotask does not know the API username "${username}": ${failure.reason}.`
@@ -187,66 +252,102 @@ async function procedure(
     }
   }
 
-  // Credentials: one authenticated request; a rejection is final (retries would lock the API user).
+  // Credentials: one authenticated request, on the unit taken above; a rejection is final (retries
+  // would lock the API user), and every retry of an unclear answer takes a unit of its own.
   const credentials = { username, secret: input.secret, trackingId: input.trackingId };
   const who = `${username} with tracking identifier ${maskTrackingId(input.trackingId)}`;
-  const thresholdReply = await call("credentials", () =>
-    client.thresholdInformation(zone.apiUrl, credentials, signal),
+  const threshold = await send(
+    "credentials",
+    () => client.thresholdInformation(zone.apiUrl, credentials, signal),
+    loginUnit,
   );
-  const credentialFailure = diagnoseReply("credentials", thresholdReply);
-  if (credentialFailure) {
+  const thresholdAnswer = threshold.last as Answered;
+  if (thresholdAnswer.failure) {
     const wrongZone =
-      fallback && credentialFailure.code === "invalid_credentials"
+      fallback && thresholdAnswer.failure.code === "invalid_credentials"
         ? " The zone could not be confirmed, so a wrong portal address may also cause this."
         : "";
     await report(
       step(
         "credentials",
         "fail",
-        `Checking ${who} at ${zone.apiUrl} failed: ${credentialFailure.reason}.${wrongZone}`,
+        `Checking ${who} at ${zone.apiUrl} failed: ${failedBecause(thresholdAnswer.failure, threshold.refused)}.${wrongZone}`,
       ),
     );
-    return finish(credentialFailure.code);
+    return finish(thresholdAnswer.failure.code);
   }
+  const { reply: thresholdReply } = thresholdAnswer;
   const usage = thresholdReply.kind === "response" ? readUsage(thresholdReply.body.json) : null;
   const usageText = usage
     ? `; ${usage.used.toLocaleString("en-US")} of ${usage.limit.toLocaleString("en-US")} API requests used in the last ${usage.timeframeMinutes} minutes`
     : "; it did not report the API usage";
   await report(step("credentials", "pass", `Autotask accepted ${who}${usageText}.`));
 
-  // Permissions: one read probe per entity, one at a time (Autotask allows 3 threads per integration).
-  const readable: string[] = [];
-  const empty: string[] = [];
-  const denied: string[] = [];
-  for (const entity of deps.requiredEntities) {
-    const reply = await call("permissions", () =>
-      client.queryEntity(zone.apiUrl, entity, credentials, signal),
-    );
-    const probeFailure = diagnoseReply("permissions", reply);
-    if (probeFailure === null) {
-      (reply.kind === "response" && readItemCount(reply.body.json) > 0 ? readable : empty).push(entity);
-    } else if (probeFailure.code === "insufficient_permissions") {
-      denied.push(entity);
-    } else {
-      await report(step("permissions", "fail", `Reading ${entity} failed: ${probeFailure.reason}.`));
-      return finish(probeFailure.code, usage);
-    }
-  }
-  await report(permissionsStep(deps.requiredEntities, readable, empty, denied));
-  if (denied.length > 0) return finish("insufficient_permissions", usage, denied);
+  // Permissions: one read probe per entity, all at once: each entity is its own endpoint, and
+  // Autotask allows 3 concurrent requests per integration and endpoint. Each probe's outcome is
+  // kept whatever the others do, so a slow or failing one hides nothing.
+  const probes = await Promise.all(
+    deps.requiredEntities.map(async (entity): Promise<Probe> => {
+      const probed = await send(
+        "permissions",
+        () => client.queryEntity(zone.apiUrl, entity, credentials, signal),
+        "count-after",
+      );
+      const { reply, failure } = probed.last as Answered;
+      if (failure === null) {
+        const some = reply.kind === "response" && readItemCount(reply.body.json) > 0;
+        return { entity, kind: some ? "readable" : "empty" };
+      }
+      if (failure.code === "insufficient_permissions") return { entity, kind: "denied" };
+      return { entity, kind: "failed", failure, reason: failedBecause(failure, probed.refused) };
+    }),
+  );
+  const named = (kind: Probe["kind"]) => probes.filter((probe) => probe.kind === kind).map((probe) => probe.entity);
+  const failed = probes.filter((probe): probe is Extract<Probe, { kind: "failed" }> => probe.kind === "failed");
+  const denied = named("denied");
+  const probeFailures: ProbeFailure[] = failed.map((probe) => ({ entity: probe.entity, reason: probe.reason }));
+  await report(permissionsStep(deps.requiredEntities, named("readable"), named("empty"), denied, probeFailures));
+  const worst = PROBE_FAILURE_ORDER.find((code) => failed.some((probe) => probe.failure.code === code));
+  if (worst) return finish(worst, usage, { deniedEntities: denied });
+  if (failed[0]) return finish(failed[0].failure.code, usage, { deniedEntities: denied });
+  if (denied.length > 0) return finish("insufficient_permissions", usage, { deniedEntities: denied });
   return finish(mismatch ? "zone_mismatch" : "ok", usage);
 }
 
+/** The result when the budget refused before anything was sent: only the portal address is resolved. */
+function budgetRefusal(
+  input: CheckInput,
+  resolved: ReturnType<typeof resolvePortalUrl> | null,
+  refusal: Refusal,
+  progress: Progress,
+  finish: Finish,
+): CheckResult {
+  if (refusal.kind === "spent") {
+    return tooManyFailuresResult({ ...input, retryAt: refusal.retryAt, spentOn: refusal.spentOn });
+  }
+  if (resolved?.ok) {
+    progress.steps.push(
+      step(
+        "domain",
+        "pass",
+        `The portal address is in ${zoneLabel(resolved.zone)}, whose API origin is ${resolved.zone.apiUrl}.`,
+      ),
+    );
+  }
+  return refusedResult(refusal, finish);
+}
+
 /**
- * The result when the lockout guard refuses to try: this API username failed authentication 3 times
- * in 15 minutes. Only the portal address is resolved (no request is made); `retryAt` is when the
- * guard allows the next attempt.
+ * The result when the login budget refuses to try: this API username's attempts in the last 15
+ * minutes used it up. Only the portal address is resolved (no request is made); `retryAt` is when
+ * the budget allows the next attempt, `spentOn` what used it up.
  */
 export function tooManyFailuresResult(input: {
   requestId: string;
   username: string;
   portalUrl: string;
   retryAt: Date;
+  spentOn?: SpentOn;
 }): CheckResult {
   const resolved = input.portalUrl.trim() === "" ? null : resolvePortalUrl(input.portalUrl);
   const ran: CheckStep[] = [];
@@ -263,13 +364,21 @@ export function tooManyFailuresResult(input: {
   } else if (resolved) {
     ran.push(step("domain", "warn", `The portal address cannot be used: ${resolved.reason}.`));
   }
+  const unclear = input.spentOn !== undefined && input.spentOn.unknown > 0;
   return buildResult(
     input,
     ran,
     "too_many_failures",
     found,
     null,
-    { deniedEntities: [], requestId: input.requestId, retryAt: input.retryAt },
-    "Not checked: this API username failed to log in 3 times in the last 15 minutes.",
+    {
+      deniedEntities: [],
+      requestId: input.requestId,
+      retryAt: input.retryAt,
+      spentOn: input.spentOn,
+    },
+    unclear
+      ? "Not checked: the last login attempts with this API username in 15 minutes ended without a clear answer."
+      : "Not checked: this API username failed to log in 3 times in the last 15 minutes.",
   );
 }

@@ -4,7 +4,7 @@
  */
 import type { AutotaskReply } from "./client.js";
 import { zoneOfApiUrl } from "./domain.js";
-import type { ResultCode, Usage } from "./result.js";
+import { isUsageHigh, type ResultCode, type Usage } from "./result.js";
 import type { Zone } from "./zones.js";
 
 /** The three Autotask calls of a check, in order. */
@@ -34,17 +34,34 @@ function failure(
   return { code, retry, retryAfterMs, reason };
 }
 
-/** An upstream message made safe to quote in a sentence: one line, at most 160 characters. */
-export function quoteUpstream(message: string): string {
-  const line = message.replace(/[\p{Cc}\p{Cf}]+/gu, " ").trim();
-  return `"${line.length > 160 ? `${line.slice(0, 160)}…` : line}"`;
+/** Longest quote of an upstream message, in characters, counted after scrubbing. */
+export const QUOTE_CHARS = 160;
+
+/** Removes credentials from a text; the check passes one that knows the secret it sent. */
+export type Redact = (text: string) => string;
+
+const keep: Redact = (text) => text;
+
+/**
+ * An upstream message made safe to quote in a sentence: credentials removed by `redact` FIRST, then
+ * one line, then cut to {@link QUOTE_CHARS}. Cutting first could leave a prefix of the secret that
+ * no later scrub recognises.
+ */
+export function quoteUpstream(message: string, redact: Redact = keep): string {
+  // Scrubbed before and after flattening: a secret may hold a tab, which flattening turns into a space.
+  const line = redact(redact(message).replace(/[\p{Cc}\p{Cf}]+/gu, " ")).trim();
+  return `"${line.length > QUOTE_CHARS ? `${line.slice(0, QUOTE_CHARS)}…` : line}"`;
 }
 
 /**
  * Classifies a reply to one of the check's calls. Returns null for a success shape (2xx, JSON,
  * no errors): the step then reads the body with `readZoneAnswer`, `readUsage` or `readItemCount`.
  */
-export function diagnoseReply(call: AutotaskCall, reply: AutotaskReply): Failure | null {
+export function diagnoseReply(
+  call: AutotaskCall,
+  reply: AutotaskReply,
+  redact: Redact = keep,
+): Failure | null {
   if (reply.kind === "blocked") {
     return failure(
       "autotask_unavailable",
@@ -57,7 +74,7 @@ export function diagnoseReply(call: AutotaskCall, reply: AutotaskReply): Failure
     return failure("autotask_unavailable", true, `Autotask could not be reached: ${reply.detail}`);
   }
   const { status, body } = reply;
-  const said = body.errors[0] === undefined ? "" : ` (${quoteUpstream(body.errors[0])})`;
+  const said = body.errors[0] === undefined ? "" : ` (${quoteUpstream(body.errors[0], redact)})`;
   const errors = body.errors.join("\n");
 
   if (THREAD_THRESHOLD.test(errors) || THREAD_THRESHOLD.test(body.text)) {
@@ -90,7 +107,7 @@ export function diagnoseReply(call: AutotaskCall, reply: AutotaskReply): Failure
     return failure("insufficient_permissions", false, `the API user's security level may not read it${said}`);
   }
   if (call !== "zone" && (status === 401 || status === 403)) {
-    return failure("invalid_credentials", false, `Autotask rejected the login (HTTP ${status})`);
+    return failure("invalid_credentials", false, `Autotask rejected the login (HTTP ${status})${said}`);
   }
   if (status >= 300 && status < 400) {
     return failure(
@@ -99,14 +116,21 @@ export function diagnoseReply(call: AutotaskCall, reply: AutotaskReply): Failure
       `Autotask answered with a redirect (HTTP ${status}), which is not followed`,
     );
   }
-  if (status >= 500 || status === 408) {
+  // Gateways and timeouts say nothing about the request, whatever their body: try again.
+  if ([408, 502, 503, 504].includes(status) || (status >= 500 && body.errors.length === 0)) {
     return failure("autotask_unavailable", true, `Autotask answered HTTP ${status}${said}`);
   }
-  if (status < 200 || status >= 300) {
-    return failure("autotask_unavailable", false, `Autotask answered HTTP ${status}${said}`);
-  }
   if (body.errors.length > 0) {
-    return failure("autotask_unavailable", false, `Autotask answered with an error${said}`);
+    // A deliberate answer the table above does not know (.NET's "Object reference not set to an
+    // instance of an object." under 500 is one): it does not change on retry, so quote it.
+    return failure(
+      "autotask_error",
+      false,
+      `Autotask answered HTTP ${status} with an error it did not explain further: ${quoteUpstream(body.errors[0] as string, redact)}`,
+    );
+  }
+  if (status < 200 || status >= 300) {
+    return failure("autotask_unavailable", false, `Autotask answered HTTP ${status}`);
   }
   if (body.json === null) {
     return failure(
@@ -116,6 +140,36 @@ export function diagnoseReply(call: AutotaskCall, reply: AutotaskReply): Failure
     );
   }
   return null;
+}
+
+/**
+ * Whether an authenticated request's answer proves the credentials valid (the login budget gives
+ * its unit back): a 2xx, or an answer that names a cause other than the credentials (a permission
+ * error on a query, Itgenatr005, a 429). Everything else may be a failed login to Autotask: a
+ * 401/403, a rejected tracking identifier, an unknown `errors` answer, an empty or HTML 5xx, and
+ * any network failure after the request may have been sent.
+ */
+export function provesCredentials(reply: AutotaskReply, failure: Failure | null): boolean {
+  if (reply.kind !== "response") return false;
+  if (reply.status >= 200 && reply.status < 300) return true;
+  return failure?.code === "insufficient_permissions" || failure?.code === "rate_limited";
+}
+
+/**
+ * Whether an authenticated request never left: the host was refused by the allow-list, or the
+ * connection failed before any byte of the request could be sent (refused, DNS, TLS handshake).
+ * Its budget unit goes back: Autotask cannot have counted a login it never received.
+ */
+export function neverSent(reply: AutotaskReply): boolean {
+  if (reply.kind === "blocked") return true;
+  return reply.kind === "network" && ["refused", "dns", "tls"].includes(reply.failure);
+}
+
+/** A kept unit's cause, for the wording of `too_many_failures`: a rejected login or an unknown outcome. */
+export function keptAs(failure: Failure | null): "rejected" | "unknown" {
+  return failure?.code === "invalid_credentials" || failure?.code === "invalid_tracking_identifier"
+    ? "rejected"
+    : "unknown";
 }
 
 export type ZoneAnswer = { ok: true; zone: Zone; zoneName: string } | { ok: false; failure: Failure };
@@ -181,13 +235,29 @@ export type AdviceContext = {
   apiUrl?: string | null;
   /** Entities the API user could not read (insufficient_permissions). */
   deniedEntities?: string[];
-  /** When the lockout guard allows the next attempt (too_many_failures). */
+  /** When the login budget allows the next attempt (too_many_failures). */
   retryAt?: Date;
+  /** What the login budget was spent on (too_many_failures): rejected logins and unknown outcomes. */
+  spentOn?: { rejections: number; unknown: number };
+  /** The API usage Autotask reported: at or above 80% of the limit, ok and zone_mismatch advice warns. */
+  usage?: Usage | null;
+  /** Replaces the code's advice: for a result whose cause the code alone does not say. */
+  advice?: string;
   /** Quoted in internal_error advice so a report can be matched to logs. */
   requestId?: string;
 };
 
 const USERS_PAGE = "Admin > Resources/Users";
+
+/**
+ * "3 login attempts with this API username in the last 15 minutes ended without an answer (2
+ * timed out, were cut off or got an unexplained error; 1 was rejected)": what spent the budget.
+ */
+export function budgetSpentOn(spentOn: { rejections: number; unknown: number }): string {
+  const total = spentOn.rejections + spentOn.unknown;
+  const rejected = spentOn.rejections > 0 ? `; ${spentOn.rejections} rejected` : "";
+  return `${total} login attempts with this API username in the last 15 minutes ended without an answer proving the credentials (${spentOn.unknown} timed out, were cut off or got an unexplained error${rejected})`;
+}
 
 function formatTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
@@ -195,18 +265,23 @@ function formatTime(date: Date): string {
 
 /** What the person should do next for a result code: one or two sentences they can act on. */
 export function adviceFor(code: ResultCode, context: AdviceContext = {}): string {
+  if (context.advice) return context.advice;
+  const usageRisk =
+    isUsageHigh(context.usage) && context.usage
+      ? ` Careful: this database has used ${Math.floor((context.usage.used / context.usage.limit) * 100)}% of its API request limit, and Autotask slows down every integration on it from 50% and refuses their requests at 100%.`
+      : "";
   const domain = context.apiUrl ?? "the API origin of your zone (https://webservicesN.autotask.net)";
   switch (code) {
     case "ok":
-      return `Paste ${domain} as the Domain in the integration you are setting up, with this API username, secret and tracking identifier.`;
+      return `Paste ${domain} as the Domain in the integration you are setting up, with this API username, secret and tracking identifier.${usageRisk}`;
     case "zone_mismatch":
-      return `Use ${domain} as the Domain: Autotask says this API user lives in that zone, whatever the portal address says.`;
+      return `Use ${domain} as the Domain: Autotask says this API user lives in that zone, whatever the portal address says.${usageRisk}`;
     case "unknown_username":
       return `Copy the API username again from ${USERS_PAGE} > the API user (a generated one looks like an e-mail address) and check it has no extra characters.`;
     case "invalid_credentials":
       return `Check the secret (Autotask shows it only once: if in doubt, generate a new one under ${USERS_PAGE} > the API user), the API username and the API tracking identifier, since Autotask may report any of the three as a failed login. An inactive or locked API user looks the same; repeated failures lock it, so fix before retrying.`;
     case "invalid_tracking_identifier":
-      return `Copy the API tracking identifier again from ${USERS_PAGE} > the API user > API Tracking Identifier (Custom (Internal Integration), or pick your integration vendor).`;
+      return `For "Custom (Internal Integration)", copy the identifier again from ${USERS_PAGE} > the API user > API Tracking Identifier; for a vendor's integration Autotask does not show it, so ask the vendor for it (or use Custom (Internal Integration)).`;
     case "insufficient_permissions": {
       const entities = context.deniedEntities?.length
         ? context.deniedEntities.join(", ")
@@ -217,8 +292,13 @@ export function adviceFor(code: ResultCode, context: AdviceContext = {}): string
       return "Autotask is limiting this database's API requests (10,000 an hour shared by every integration, 3 at once per integration): wait a few minutes and check again.";
     case "autotask_unavailable":
       return "Autotask did not give a usable answer: check again in a few minutes, and look at Autotask's status page if it keeps happening.";
+    case "autotask_error":
+      return `Autotask refused the request with the message quoted above: check the API user in ${USERS_PAGE} (active, security level, tracking identifier). If it persists, report the quoted message to Kaseya support.`;
     case "too_many_failures": {
       const when = context.retryAt ? `after ${formatTime(context.retryAt)}` : "in 15 minutes";
+      if (context.spentOn && context.spentOn.unknown > 0) {
+        return `${budgetSpentOn(context.spentOn)}, and Autotask may count each as a failed login, which locks API users: the bot tries this username again ${when}. If Autotask is slow or down, look at its status page; otherwise check the secret, username and tracking identifier meanwhile.`;
+      }
       return `This API username failed to log in 3 times in 15 minutes, and Autotask locks API users after repeated failures: check the secret, username and tracking identifier, then try again ${when}.`;
     }
     case "internal_error": {

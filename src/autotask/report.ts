@@ -2,7 +2,7 @@
  * Sentences and assembly of a `CheckResult`: the wording of each step, the skipped steps, and the
  * scrubbing of credentials from every sentence. Pure.
  */
-import { adviceFor } from "./diagnosis.js";
+import { type AdviceContext, adviceFor } from "./diagnosis.js";
 import {
   type CheckName,
   type CheckResult,
@@ -33,12 +33,19 @@ export function maskTrackingId(trackingId: string): string {
 /** The zone a check uses, with the name to show. */
 export type Found = { zone: Zone; zoneName: string } | null;
 
-/** The permissions step from the probes' outcomes: fail if any entity is denied, warn if any is empty. */
+/** An entity whose probe failed for a reason other than permissions, and that reason. */
+export type ProbeFailure = { entity: string; reason: string };
+
+/**
+ * The permissions step from the probes' outcomes, every entity named: fail if any entity is denied
+ * or its probe failed, warn if any is empty.
+ */
 export function permissionsStep(
   required: string[],
   readable: string[],
   empty: string[],
   denied: string[],
+  failed: ProbeFailure[] = [],
 ): CheckStep {
   if (required.length === 0)
     return step("permissions", "skip", "No entities are required, so no read access was probed.");
@@ -51,7 +58,8 @@ export function permissionsStep(
       `${list(empty)} returned no records: there may be none yet, or the security level may hide them.`,
     );
   }
-  const status = denied.length > 0 ? "fail" : empty.length > 0 ? "warn" : "pass";
+  for (const { entity, reason } of failed) parts.push(`Reading ${entity} failed: ${reason}.`);
+  const status = denied.length > 0 || failed.length > 0 ? "fail" : empty.length > 0 ? "warn" : "pass";
   return step("permissions", status, parts.join(" "));
 }
 
@@ -70,7 +78,7 @@ export function buildResult(
   code: ResultCode,
   found: Found,
   usage: Usage | null,
-  context: { deniedEntities: string[]; requestId: string; retryAt?: Date },
+  context: Omit<AdviceContext, "apiUrl" | "usage"> & { deniedEntities: string[]; requestId: string },
   skippedBecause = "Not checked, because an earlier check failed.",
 ): CheckResult {
   const checks = STEP_ORDER.map(
@@ -79,7 +87,7 @@ export function buildResult(
   const apiUrl = found?.zone.apiUrl ?? null;
   return {
     requestId: input.requestId,
-    outcome: outcomeOf(code),
+    outcome: outcomeOf(code, usage),
     code,
     apiUrl,
     zone: found?.zone.id ?? null,
@@ -87,7 +95,7 @@ export function buildResult(
     username: input.username,
     checks,
     usage,
-    advice: adviceFor(code, { ...context, apiUrl }),
+    advice: adviceFor(code, { ...context, apiUrl, usage }),
   };
 }
 

@@ -9,6 +9,7 @@ export const RESULT_CODES = [
   "insufficient_permissions",
   "rate_limited",
   "autotask_unavailable",
+  "autotask_error",
   "too_many_failures",
   "internal_error",
 ] as const;
@@ -39,9 +40,20 @@ export type CheckResult = {
   advice: string;
 };
 
-/** The outcome a code implies: only `ok` passes, only `zone_mismatch` is a warning. */
-export function outcomeOf(code: ResultCode): Outcome {
-  if (code === "ok") return "ok";
+/** Share of the hourly request limit from which a working connection is reported as a warning. */
+export const USAGE_WARNING_SHARE = 0.8;
+
+/** True when `usage` is at or above {@link USAGE_WARNING_SHARE} of its limit. */
+export function isUsageHigh(usage: Usage | null | undefined): boolean {
+  return usage != null && usage.limit > 0 && usage.used / usage.limit >= USAGE_WARNING_SHARE;
+}
+
+/**
+ * The outcome a code implies: only `ok` passes, `zone_mismatch` is a warning, and a working
+ * connection whose usage is at or above 80% of the limit is at least a warning (the code stays).
+ */
+export function outcomeOf(code: ResultCode, usage: Usage | null = null): Outcome {
+  if (code === "ok") return isUsageHigh(usage) ? "warning" : "ok";
   if (code === "zone_mismatch") return "warning";
   return "failed";
 }

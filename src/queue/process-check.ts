@@ -14,19 +14,12 @@ import type { RecentResults } from "../state/recent-results.js";
 import type { RetryPrefills } from "../state/retry-prefill.js";
 import type { ThreadStore } from "../state/thread-state.js";
 import { type CheckJob, type CheckJobReturn, checkJobSchema } from "./jobs.js";
-import type { LockoutGuard } from "./lockout.js";
 
 export type ProcessCheckDeps = {
   runCheck: (
     input: CheckInput,
     hooks: { onStep: (step: CheckStep) => Promise<void>; signal?: AbortSignal },
   ) => Promise<CheckResult>;
-  tooManyFailures: (input: {
-    requestId: string;
-    username: string;
-    portalUrl: string;
-    retryAt: Date;
-  }) => CheckResult;
   isTransient: (code: CheckResult["code"]) => boolean;
   openSecret: (
     sealed: string,
@@ -34,7 +27,6 @@ export type ProcessCheckDeps = {
   ) => { ok: true; secret: string } | { ok: false; reason: string };
   notifier: Notifier;
   threads: ThreadStore;
-  lockout: LockoutGuard;
   retryPrefills: RetryPrefills;
   recent: RecentResults;
   scrubber: SecretScrubber;
@@ -88,15 +80,6 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
     target: NotifyTarget,
     signal?: AbortSignal,
   ): Promise<CheckResult | null> {
-    const retryAt = await deps.lockout.blockedUntil(data.username);
-    if (retryAt) {
-      return deps.tooManyFailures({
-        requestId: data.requestId,
-        username: data.username,
-        portalUrl: data.portalUrl,
-        retryAt,
-      });
-    }
     const opened = deps.openSecret(data.sealedSecret, data.requestId);
     if (!opened.ok) {
       deps.logger.error(
@@ -125,8 +108,8 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
         signal,
       });
       if (signal?.aborted) return null;
-      if (result.code === "invalid_credentials")
-        await steadily(() => deps.lockout.recordFailure(data.username));
+      // The login budget is kept inside runCheck: a re-run takes its own units, and a spent budget
+      // makes runCheck itself answer too_many_failures without sending anything.
       const attempts = job.opts.attempts ?? 1;
       if (deps.isTransient(result.code) && job.attemptsMade + 1 < attempts) {
         // Exponential backoff with jitter: the wait is at most base * 2^attemptsMade.

@@ -1,12 +1,11 @@
 /** The worker role: a BullMQ worker running checks and reporting them to Slack. */
 import { WebClient } from "@slack/web-api";
-import { isTransient, runCheck, tooManyFailuresResult } from "../autotask/check.js";
+import { isTransient, runCheck } from "../autotask/check.js";
 import { type AutotaskClient, createAutotaskClient } from "../autotask/client.js";
 import { rejectAfter } from "../ops/deadline.js";
 import type { ReadinessCheck } from "../ops/http.js";
 import { toSlackLogger } from "../ops/logger.js";
 import type { Metrics } from "../ops/metrics.js";
-import { createLockoutGuard } from "../queue/lockout.js";
 import { createCheckProcessor } from "../queue/process-check.js";
 import { connectRedis } from "../queue/redis.js";
 import { createCheckWorker } from "../queue/worker.js";
@@ -14,6 +13,7 @@ import { openSecret } from "../security/envelope.js";
 import { createNotifier } from "../slack/notifier.js";
 import { createResponseUrlPoster, responseUrlHosts } from "../slack/response-url.js";
 import { undiciFetch } from "../slack/undici-fetch.js";
+import { createRedisLoginBudget } from "../state/login-budget.js";
 import { createThreadStore } from "../state/thread-state.js";
 import { USER_AGENT } from "../version.js";
 import type { RoleContext } from "./context.js";
@@ -66,20 +66,26 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
     }),
     metrics,
   );
+  // Shared by every check, job attempt and worker process of this deployment, through Redis.
+  const budget = createRedisLoginBudget({
+    redis,
+    prefix,
+    onError: (operation, error) =>
+      logger.warn({ operation, err: error instanceof Error ? error.message : String(error) }, "login budget: Redis failed"),
+  });
   const processor = createCheckProcessor({
     runCheck: (input, hooks) =>
       runCheck(input, {
         client: autotask,
+        budget,
         requiredEntities: config.autotask.requiredEntities,
         retry: context.retry?.autotask,
         ...hooks,
       }),
-    tooManyFailures: tooManyFailuresResult,
     isTransient,
     openSecret: (sealed, requestId) => openSecret(sealed, context.credentialsKey, requestId),
     notifier,
     threads,
-    lockout: createLockoutGuard({ redis, prefix }),
     retryPrefills: context.prefills,
     recent: context.recent,
     scrubber,

@@ -73,7 +73,8 @@ const CODE_TITLE: Record<ResultCode, string> = {
   insufficient_permissions: "The API user cannot read everything the integration needs",
   rate_limited: "Autotask's API request limit was reached",
   autotask_unavailable: "Autotask could not be reached",
-  too_many_failures: "Not tried: this username failed to log in too often recently",
+  autotask_error: "Autotask answered with an error it did not explain",
+  too_many_failures: "Not tried: too many recent logins with this username failed or got no clear answer",
   internal_error: "The bot failed while checking",
 };
 

@@ -171,7 +171,7 @@ export function buildConnectModal(prefill: ModalPrefill, metadata: ModalMetadata
       input({
         blockId: BLOCK_IDS.trackingId,
         label: "Tracking identifier",
-        hint: 'On the API user, under API Tracking Identifier: the "Custom (Internal Integration)" value. Only its last 4 characters are ever shown.',
+        hint: 'On the API user, under API Tracking Identifier: Autotask shows it only for "Custom (Internal Integration)"; for a vendor\'s integration, ask the vendor. Only its last 4 characters are ever shown.',
         maxLength: FIELD_MAX_LENGTH.trackingId,
         initialValue: prefill.trackingId,
       }),
@@ -265,7 +265,7 @@ const submissionSchema = z.object({
   [BLOCK_IDS.trackingId]: identifier(
     "tracking identifier",
     FIELD_MAX_LENGTH.trackingId,
-    'It is on the API user under API Tracking Identifier ("Custom (Internal Integration)").',
+    'It is on the API user under API Tracking Identifier for "Custom (Internal Integration)"; for a vendor\'s integration, the vendor has it.',
   ).refine((value) => !NOT_LATIN1.test(value), {
     message:
       "The tracking identifier contains characters that cannot be sent to Autotask (such as € or emoji); copy it again from Autotask.",

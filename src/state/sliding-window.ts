@@ -1,7 +1,7 @@
 /**
  * A sliding-window event counter in Redis: "at most `limit` events per `windowMs` for one id".
- * Serves both the lockout guard (failed logins per API username) and the abuse limits
- * (checks per Slack user and per workspace).
+ * Serves the abuse limits (checks per Slack user and per workspace); the login budget of API
+ * usernames has its own log (login-budget.ts), whose units can be given back.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { RedisClient } from "../queue/redis.js";
@@ -11,8 +11,6 @@ export type WindowVerdict = { ok: true } | { ok: false; retryAt: Date };
 export type SlidingWindow = {
   /** Whether another event would fit now, without counting one. */
   peek(id: string): Promise<WindowVerdict>;
-  /** Counts an event. */
-  record(id: string): Promise<void>;
   /** Counts an event only if it fits, atomically. */
   acquire(id: string): Promise<WindowVerdict>;
 };
@@ -20,7 +18,7 @@ export type SlidingWindow = {
 export type SlidingWindowOptions = {
   redis: RedisClient;
   prefix: string;
-  /** Names the counter in keys: "lockout", "user-checks". */
+  /** Names the counter in keys: "user-checks". */
   name: string;
   limit: number;
   windowMs: number;
@@ -69,14 +67,5 @@ export function createSlidingWindow({
   return {
     peek: (id) => run(id, false),
     acquire: (id) => run(id, true),
-    async record(id) {
-      const at = now();
-      await redis
-        .multi()
-        .zadd(keyOf(id), at, member(at))
-        .zremrangebyscore(keyOf(id), "-inf", at - windowMs)
-        .pexpire(keyOf(id), windowMs)
-        .exec();
-    },
   };
 }

@@ -1,6 +1,5 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLockoutGuard } from "../../src/queue/lockout.js";
 import { createSlidingWindow } from "../../src/state/sliding-window.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
 
@@ -52,19 +51,3 @@ describe("sliding window", () => {
   });
 });
 
-describe("lockout guard", () => {
-  it("blocks a username after 3 failures in 15 minutes, case-insensitively, until the oldest leaves the window", async () => {
-    const guard = createLockoutGuard({ redis, prefix: uniquePrefix("lockout"), now });
-    clock = 3_000_000;
-    await guard.recordFailure("API@acme.example");
-    clock += 60_000;
-    await guard.recordFailure("api@acme.example");
-    expect(await guard.blockedUntil("api@acme.example")).toBeNull();
-    clock += 60_000;
-    await guard.recordFailure(" api@ACME.example ");
-    expect(await guard.blockedUntil("api@acme.example")).toEqual(new Date(3_000_000 + 15 * 60_000));
-    expect(await guard.blockedUntil("other@acme.example")).toBeNull();
-    clock = 3_000_000 + 15 * 60_000 + 1;
-    expect(await guard.blockedUntil("api@acme.example")).toBeNull();
-  });
-});

@@ -1,6 +1,6 @@
 import type { Job } from "bullmq";
 import { describe, expect, it } from "vitest";
-import { isTransient, tooManyFailuresResult } from "../../src/autotask/check.js";
+import { isTransient } from "../../src/autotask/check.js";
 import type { CheckResult } from "../../src/autotask/result.js";
 import { createLogger } from "../../src/ops/logger.js";
 import type { CheckJob } from "../../src/queue/jobs.js";
@@ -38,7 +38,7 @@ function rejected(): CheckResult {
 }
 
 /** Redis (the fail-fast connection) refuses the first write of each kind, as in a failover blip. */
-function setup(failing: "saveResult" | "recordFailure" | "savePrefill") {
+function setup(failing: "saveResult" | "savePrefill") {
   const logins: string[] = [];
   const stored = new Map<string, ThreadState>();
   const blip = (what: typeof failing) => {
@@ -76,15 +76,10 @@ function setup(failing: "saveResult" | "recordFailure" | "savePrefill") {
       logins.push("ThresholdInformation");
       return rejected();
     },
-    tooManyFailures: tooManyFailuresResult,
     isTransient,
     openSecret: () => ({ ok: true, secret: "the-secret" }),
     notifier,
     threads,
-    lockout: {
-      blockedUntil: async () => null,
-      recordFailure: async () => blip("recordFailure"),
-    },
     retryPrefills: {
       save: async () => {
         blip("savePrefill");
@@ -115,7 +110,7 @@ function setup(failing: "saveResult" | "recordFailure" | "savePrefill") {
 }
 
 describe("a Redis blip right after Autotask rejected the login", () => {
-  it.each(["recordFailure", "savePrefill", "saveResult"] as const)(
+  it.each(["savePrefill", "saveResult"] as const)(
     "does not log in again (the %s write failed once)",
     async (failing) => {
       const { logins, runAsBullMq } = setup(failing);

@@ -1,0 +1,99 @@
+/**
+ * One Autotask request of the check, with its bounded retries, and for authenticated requests the
+ * login budget around every try. The rule it keeps: no authenticated request is sent that could
+ * end without proof of the credentials unless a budget unit covers it, taken before it is sent, or
+ * (for an entity probe after the credentials were just proven) counted the moment it ends so.
+ */
+import type { BudgetTake, LoginBudget, LoginUnit } from "./budget.js";
+import type { AutotaskReply } from "./client.js";
+import {
+  type AutotaskCall,
+  diagnoseReply,
+  type Failure,
+  keptAs,
+  neverSent,
+  provesCredentials,
+  type Redact,
+} from "./diagnosis.js";
+import { type RetryPolicy, retrying, type Sleep } from "./retry.js";
+
+export type Answered = { reply: AutotaskReply; failure: Failure | null };
+
+/** A budget refusal: spent, or its store unavailable. */
+export type Refusal = Exclude<BudgetTake, { ok: true }>;
+
+/**
+ * How a request ended. `refused` is set when the budget refused a try: then `last` is the previous
+ * try's answer, or null when nothing was sent.
+ */
+export type Attempted = { last: Answered | null; refused: Refusal | null };
+
+export type AttemptOptions = {
+  call: AutotaskCall;
+  send: () => Promise<AutotaskReply>;
+  redact: Redact;
+  policy: RetryPolicy;
+  sleep: Sleep;
+  random: () => number;
+  signal?: AbortSignal;
+  /**
+   * The budget of an authenticated request and its username; absent for the zone lookup (no
+   * credentials) and for callers without a budget.
+   */
+  budget?: {
+    store: LoginBudget;
+    username: string;
+    /**
+     * How the first try is covered: a unit already taken for it, or "count-after" (an entity probe
+     * sent on credentials this check just proved: it is counted if it ends without proof).
+     * Every retry takes a fresh unit before it is sent.
+     */
+    first: LoginUnit | "count-after";
+  };
+};
+
+/** Sends the request, retrying transient failures within the policy and the login budget. */
+export async function attempt(options: AttemptOptions): Promise<Attempted> {
+  const { budget } = options;
+  let last: Answered | null = null;
+  let refused: Refusal | null = null;
+  let tries = 0;
+
+  async function once(): Promise<Answered | null> {
+    tries += 1;
+    let unit: LoginUnit | null = null;
+    if (budget) {
+      if (tries === 1 && budget.first !== "count-after") {
+        unit = budget.first;
+      } else if (tries > 1) {
+        const taken = await budget.store.take(budget.username);
+        if (!taken.ok) {
+          refused = taken;
+          return null;
+        }
+        unit = taken.unit;
+      }
+    }
+    const reply = await options.send();
+    const failure = diagnoseReply(options.call, reply, options.redact);
+    if (budget) {
+      if (provesCredentials(reply, failure) || neverSent(reply)) {
+        if (unit) await budget.store.giveBack(unit);
+      } else if (unit) {
+        await budget.store.keep(unit, keptAs(failure));
+      } else {
+        await budget.store.spend(budget.username, keptAs(failure));
+      }
+    }
+    last = { reply, failure };
+    return last;
+  }
+
+  await retrying(once, (answered) => (answered === null ? null : answered.failure), {
+    policy: options.policy,
+    sleep: options.sleep,
+    random: options.random,
+    signal: options.signal,
+  });
+  return { last, refused };
+}

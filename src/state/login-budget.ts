@@ -1,0 +1,146 @@
+/**
+ * The login budget in Redis: a sliding log per API username (a sorted set of units scored by the
+ * time they were taken), shared by every worker process, job attempt and retry.
+ *
+ * Why not `rate-limiter-flexible` (consume before, reward on success): its Redis limiter keeps a
+ * counter whose key expires `duration` after the first consume, a fixed window that starts at the
+ * first event (animir/node-rate-limiter-flexible#80, #99). Three failures at the end of one such
+ * window and three at the start of the next are six in a few seconds, while the contract says "in
+ * ANY 15 minutes". Its `reward` decrements that counter, which may go negative (#254): a give-back
+ * after the window rolled over would credit a unit never spent in the new one. A sliding log has
+ * neither problem, and lets a refusal say what the units went to.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
+import {
+  budgetId,
+  type KeptAs,
+  type LoginBudget,
+  type LoginUnit,
+  type SpentOn,
+} from "../autotask/budget.js";
+import type { RedisClient } from "../queue/redis.js";
+
+export type RedisLoginBudgetOptions = {
+  redis: RedisClient;
+  /** The queue prefix: keys share its Redis Cluster hash tag. */
+  prefix: string;
+  /** Units per window. @defaultValue 3 */
+  units?: number;
+  /** @defaultValue 15 minutes */
+  windowMs?: number;
+  /** Milliseconds since the epoch. @defaultValue Date.now */
+  now?: () => number;
+  /** Waits between tries of `spend` when Redis fails, in milliseconds. @defaultValue [100, 300, 900, 2000] */
+  spendRetryDelaysMs?: number[];
+  /** Told about Redis failures (never with the username). */
+  onError?: (operation: "take" | "giveBack" | "keep" | "spend", error: unknown) => void;
+};
+
+// Members are "<state>:<taken at>:<random>", state p (pending: sent, outcome not written yet),
+// r (rejected login) or u (unknown outcome). A pending unit of a killed worker counts as unknown.
+//
+// TAKE. KEYS[1] the log; ARGV: now, windowMs, units, member.
+// Returns {1} when the unit was added, else {0, score of the unit whose expiry frees one, rejected
+// units, other units}.
+const TAKE = `
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+local log = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local count = #log / 2
+local units = tonumber(ARGV[3])
+if count >= units then
+  local rejected = 0
+  for i = 1, #log, 2 do
+    if string.sub(log[i], 1, 2) == 'r:' then rejected = rejected + 1 end
+  end
+  return {0, log[(count - units) * 2 + 2], rejected, count - rejected}
+end
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return {1}
+`;
+
+// KEEP. KEYS[1] the log; ARGV: the pending member, the same member with its outcome. Keeps the score.
+const KEEP = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('ZADD', KEYS[1], score, ARGV[2])
+end
+return 0
+`;
+
+// SPEND. KEYS[1] the log; ARGV: now, windowMs, member. Adds whatever the log holds.
+const SPEND = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 0
+`;
+
+const STATE: Record<KeptAs, string> = { rejected: "r", unknown: "u" };
+
+/** The login budget on Redis. Every operation is one atomic script or command on one key. */
+export function createRedisLoginBudget(options: RedisLoginBudgetOptions): LoginBudget {
+  const { redis, prefix, units = 3, windowMs = 15 * 60_000, now = Date.now } = options;
+  const spendDelays = options.spendRetryDelaysMs ?? [100, 300, 900, 2_000];
+  const report = options.onError ?? (() => {});
+  // Usernames are hashed: arbitrary text stays out of key names.
+  const keyOf = (id: string) =>
+    `${prefix}:login-budget:${createHash("sha256").update(id).digest("hex").slice(0, 32)}`;
+  const member = (state: string, at: number) => `${state}:${at}:${randomBytes(6).toString("hex")}`;
+
+  return {
+    async take(username) {
+      const id = budgetId(username);
+      const at = now();
+      const unit = member("p", at);
+      try {
+        const answer = (await redis.eval(TAKE, 1, keyOf(id), at, windowMs, units, unit)) as (
+          | number
+          | string
+        )[];
+        if (Number(answer[0]) === 1) return { ok: true, unit: { id: unit, username: id } };
+        const spentOn: SpentOn = { rejections: Number(answer[2]), unknown: Number(answer[3]) };
+        return { ok: false, kind: "spent", retryAt: new Date(Number(answer[1]) + windowMs), spentOn };
+      } catch (error) {
+        report("take", error);
+        return { ok: false, kind: "unavailable" };
+      }
+    },
+    async giveBack(unit: LoginUnit) {
+      try {
+        await redis.zrem(keyOf(unit.username), unit.id);
+      } catch (error) {
+        // The unit stays spent: safe, only the budget is smaller until it expires.
+        report("giveBack", error);
+      }
+    },
+    async keep(unit: LoginUnit, as: KeptAs) {
+      try {
+        await redis.eval(KEEP, 1, keyOf(unit.username), unit.id, `${STATE[as]}${unit.id.slice(1)}`);
+      } catch (error) {
+        // The unit stays spent as "pending", which reads as an unknown outcome.
+        report("keep", error);
+      }
+    },
+    async spend(username, as) {
+      const key = keyOf(budgetId(username));
+      for (let tries = 0; ; tries++) {
+        const at = now();
+        try {
+          await redis.eval(SPEND, 1, key, at, windowMs, member(STATE[as], at));
+          return;
+        } catch (error) {
+          const wait = spendDelays[tries];
+          if (wait === undefined) {
+            report("spend", error);
+            return;
+          }
+          await delay(wait);
+        }
+      }
+    },
+  };
+}
