@@ -6,7 +6,14 @@
 import { type Answered, type Attempted, attempt, type Refusal } from "./attempt.js";
 import type { LoginBudget, LoginUnit, SpentOn } from "./budget.js";
 import type { AutotaskClient, AutotaskReply } from "./client.js";
-import { type AutotaskCall, type Failure, readItemCount, readUsage, readZoneAnswer, type ZoneAnswer } from "./diagnosis.js";
+import {
+  type AutotaskCall,
+  type Failure,
+  readItemCount,
+  readUsage,
+  readZoneAnswer,
+  type ZoneAnswer,
+} from "./diagnosis.js";
 import { resolvePortalUrl } from "./domain.js";
 import {
   buildResult,
@@ -101,7 +108,8 @@ const BUDGET_UNAVAILABLE_ADVICE =
 
 /** What a refusal of the login budget ends the check with. */
 function refusedResult(refusal: Refusal, finish: Finish): CheckResult {
-  if (refusal.kind === "unavailable") return finish("autotask_unavailable", null, { advice: BUDGET_UNAVAILABLE_ADVICE });
+  if (refusal.kind === "unavailable")
+    return finish("autotask_unavailable", null, { advice: BUDGET_UNAVAILABLE_ADVICE });
   return finish("too_many_failures", null, { retryAt: refusal.retryAt, spentOn: refusal.spentOn });
 }
 
@@ -302,11 +310,19 @@ async function procedure(
       return { entity, kind: "failed", failure, reason: failedBecause(failure, probed.refused) };
     }),
   );
-  const named = (kind: Probe["kind"]) => probes.filter((probe) => probe.kind === kind).map((probe) => probe.entity);
-  const failed = probes.filter((probe): probe is Extract<Probe, { kind: "failed" }> => probe.kind === "failed");
+  const named = (kind: Probe["kind"]) =>
+    probes.filter((probe) => probe.kind === kind).map((probe) => probe.entity);
+  const failed = probes.filter(
+    (probe): probe is Extract<Probe, { kind: "failed" }> => probe.kind === "failed",
+  );
   const denied = named("denied");
-  const probeFailures: ProbeFailure[] = failed.map((probe) => ({ entity: probe.entity, reason: probe.reason }));
-  await report(permissionsStep(deps.requiredEntities, named("readable"), named("empty"), denied, probeFailures));
+  const probeFailures: ProbeFailure[] = failed.map((probe) => ({
+    entity: probe.entity,
+    reason: probe.reason,
+  }));
+  await report(
+    permissionsStep(deps.requiredEntities, named("readable"), named("empty"), denied, probeFailures),
+  );
   const worst = PROBE_FAILURE_ORDER.find((code) => failed.some((probe) => probe.failure.code === code));
   if (worst) return finish(worst, usage, { deniedEntities: denied });
   if (failed[0]) return finish(failed[0].failure.code, usage, { deniedEntities: denied });

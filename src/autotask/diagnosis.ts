@@ -126,7 +126,7 @@ export function diagnoseReply(
     return failure(
       "autotask_error",
       false,
-      `Autotask answered HTTP ${status} with an error it did not explain further: ${quoteUpstream(body.errors[0] as string, redact)}`,
+      `Autotask answered HTTP ${status} with its own error: ${quoteUpstream(body.errors[0] as string, redact)}`,
     );
   }
   if (status < 200 || status >= 300) {

@@ -34,7 +34,15 @@ export type Fault =
   /** "Thread Threshold Exceeded" (Itgenatr005), which may come with a status other than 429. @defaultValue 500 */
   | { kind: "threadThreshold"; status?: number }
   | { kind: "rateLimit"; retryAfterSeconds: number }
-  | { kind: "redirect"; location: string };
+  | { kind: "redirect"; location: string }
+  /**
+   * A JSON `errors` answer that names no known cause, as Autotask sends for server-side faults:
+   * .NET's "Object reference not set to an instance of an object." under HTTP 500 is one seen in
+   * the wild (REFERENCE.md, "Autotask REST API"). @defaultValue status 500, that message
+   */
+  | { kind: "errors"; status?: number; messages?: string[] }
+  /** Never answers: the request hangs until the client's deadline (or the emulator closes). */
+  | { kind: "hang" };
 
 export type FaultMatch = { host?: string; path?: RegExp; username?: string };
 
@@ -268,8 +276,15 @@ function unauthorized(res: ServerResponse, host: string): void {
   res.end();
 }
 
+/** The .NET message Autotask has been seen to answer a login with, under HTTP 500. */
+export const OBJECT_REFERENCE_ERROR = "Object reference not set to an instance of an object.";
+
 function applyFault(res: ServerResponse, fault: Exclude<Fault, { kind: "delay" }>) {
   switch (fault.kind) {
+    case "errors":
+      return json(res, fault.status ?? 500, { errors: fault.messages ?? [OBJECT_REFERENCE_ERROR] });
+    case "hang":
+      return;
     case "status":
       res.writeHead(fault.status, { "content-type": "application/json; charset=utf-8", ...fault.headers });
       res.end(fault.body ?? "");

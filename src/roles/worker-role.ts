@@ -71,7 +71,10 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
     redis,
     prefix,
     onError: (operation, error) =>
-      logger.warn({ operation, err: error instanceof Error ? error.message : String(error) }, "login budget: Redis failed"),
+      logger.warn(
+        { operation, err: error instanceof Error ? error.message : String(error) },
+        "login budget: Redis failed",
+      ),
   });
   const processor = createCheckProcessor({
     runCheck: (input, hooks) =>

@@ -12,13 +12,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import {
-  budgetId,
-  type KeptAs,
-  type LoginBudget,
-  type LoginUnit,
-  type SpentOn,
-} from "../autotask/budget.js";
+import { budgetId, type KeptAs, type LoginBudget, type LoginUnit, type SpentOn } from "../autotask/budget.js";
 import type { RedisClient } from "../queue/redis.js";
 
 export type RedisLoginBudgetOptions = {

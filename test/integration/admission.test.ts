@@ -68,7 +68,6 @@ describe("abuse limits", () => {
     const hanging: SlidingWindow = {
       peek: () => new Promise(() => {}),
       acquire: () => new Promise(() => {}),
-      record: async () => {},
     };
     const limits = createAdmissions({
       perUser: hanging,

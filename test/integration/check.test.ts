@@ -303,7 +303,7 @@ describe("runCheck", () => {
     emulator.injectFault(toThreshold, { kind: "status", status: 400, body });
     const result = await check();
     const json = JSON.stringify(result);
-    expect(result.code).toBe("autotask_unavailable");
+    expect(result.code).toBe("autotask_error");
     expect(json).not.toContain(SECRET);
     expect(json).not.toContain(TRACKING_ID);
     expect(json).toContain("[redacted]");

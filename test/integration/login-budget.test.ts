@@ -101,7 +101,12 @@ describe("the login budget in Redis", () => {
   });
 
   it("refuses (fails closed) when Redis cannot answer a take", async () => {
-    const down = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    const down = new Redis({
+      port: 1,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+    });
     const errors: string[] = [];
     const budget = createRedisLoginBudget({
       redis: down,

@@ -50,4 +50,3 @@ describe("sliding window", () => {
     expect(await window.acquire("u")).toEqual({ ok: true });
   });
 });
-

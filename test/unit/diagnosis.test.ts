@@ -10,10 +10,14 @@ import {
   type AutotaskCall,
   adviceFor,
   diagnoseReply,
+  keptAs,
+  neverSent,
+  provesCredentials,
+  QUOTE_CHARS,
   readUsage,
   readZoneAnswer,
 } from "../../src/autotask/diagnosis.js";
-import { RESULT_CODES, type ResultCode } from "../../src/autotask/result.js";
+import { outcomeOf, RESULT_CODES, type ResultCode } from "../../src/autotask/result.js";
 import { backoffDelay, DEFAULT_RETRY } from "../../src/autotask/retry.js";
 
 function response(
@@ -107,11 +111,40 @@ describe("diagnoseReply", () => {
     ["a 429", "credentials", response(429, "", { retryAfterMs: 2000 }), "rate_limited", true],
     ["a 503", "credentials", response(503), "autotask_unavailable", true],
     [
-      "a 500 without a known message",
+      "a 500 with a message no rule knows",
       "credentials",
-      response(500, errors("Object reference not set")),
+      response(500, errors("Object reference not set to an instance of an object.")),
+      "autotask_error",
+      false,
+    ],
+    ["an empty 500", "credentials", response(500), "autotask_unavailable", true],
+    [
+      "an HTML 500",
+      "credentials",
+      response(500, "<html><body>Runtime Error</body></html>"),
       "autotask_unavailable",
       true,
+    ],
+    [
+      "a 503 with a JSON message (a gateway says nothing about the request)",
+      "credentials",
+      response(503, errors("Service Unavailable")),
+      "autotask_unavailable",
+      true,
+    ],
+    [
+      "an unknown message under 400",
+      "permissions",
+      response(400, errors("Invalid filter")),
+      "autotask_error",
+      false,
+    ],
+    [
+      "ASP.NET's own error shape under 500",
+      "credentials",
+      response(500, JSON.stringify({ Message: "An error has occurred." })),
+      "autotask_error",
+      false,
     ],
     [
       "an HTML page under 200",
@@ -132,7 +165,7 @@ describe("diagnoseReply", () => {
       "an unknown error under 200",
       "credentials",
       response(200, errors("Something odd")),
-      "autotask_unavailable",
+      "autotask_error",
       false,
     ],
     ["a redirect", "credentials", response(302), "autotask_unavailable", false],
@@ -199,6 +232,76 @@ describe("diagnoseReply", () => {
     )?.reason;
     expect(reason).toMatch(/"line one line two x+…"/);
     expect(reason?.length).toBeLessThan(220);
+  });
+
+  it("scrubs the secret before cutting, so no prefix of it survives the cut", () => {
+    const secret = "S3cr3t-Value-That-Straddles-The-Cut";
+    // The secret starts 10 characters before the cut point of the quote.
+    const message = `${"a".repeat(QUOTE_CHARS - 10)}${secret} and more`;
+    const redact = (text: string) => text.split(secret).join("[redacted]");
+    for (const reply of [response(401, errors(message)), response(500, errors(message))]) {
+      const reason = diagnoseReply("credentials", reply, redact)?.reason ?? "";
+      expect(reason).toContain("[redacted]");
+      for (let length = 4; length <= secret.length; length++) {
+        expect(reason).not.toContain(secret.slice(0, length));
+      }
+    }
+  });
+
+  it("quotes Autotask's own message in an autotask_error", () => {
+    const failure = diagnoseReply(
+      "credentials",
+      response(500, errors("Object reference not set to an instance of an object.")),
+    );
+    expect(failure?.reason).toBe(
+      'Autotask answered HTTP 500 with its own error: "Object reference not set to an instance of an object."',
+    );
+  });
+});
+
+describe("provesCredentials and the login budget", () => {
+  const proofTable: [string, AutotaskReply, boolean, "give back" | "rejected" | "unknown"][] = [
+    ["a 200", response(200, '{"items":[]}'), true, "give back"],
+    ["an empty 200 (still a 2xx)", response(200, ""), true, "give back"],
+    [
+      "a permission error on a query",
+      response(
+        500,
+        errors("The logged in Resource does not have the adequate permissions to query this entity type."),
+      ),
+      true,
+      "give back",
+    ],
+    [
+      "Itgenatr005",
+      response(500, errors("Thread Threshold Exceeded. Code: Itgenatr005.")),
+      true,
+      "give back",
+    ],
+    ["a 429", response(429), true, "give back"],
+    ["a 401", response(401), false, "rejected"],
+    ["a bad tracking identifier", response(500, errors("IntegrationCode is invalid.")), false, "rejected"],
+    ["an unknown errors answer", response(500, errors("Object reference not set")), false, "unknown"],
+    ["an empty 500", response(500), false, "unknown"],
+    ["an HTML 503", response(503, "<html></html>"), false, "unknown"],
+    ["a timeout", { kind: "network", failure: "timeout", detail: "t" }, false, "unknown"],
+    ["a reset", { kind: "network", failure: "reset", detail: "r" }, false, "unknown"],
+    ["a cancelled request", { kind: "network", failure: "aborted", detail: "a" }, false, "unknown"],
+    [
+      "a refused connection (never sent)",
+      { kind: "network", failure: "refused", detail: "r" },
+      false,
+      "give back",
+    ],
+    ["a DNS failure (never sent)", { kind: "network", failure: "dns", detail: "d" }, false, "give back"],
+    ["a blocked host (never sent)", { kind: "blocked", host: "evil.com" }, false, "give back"],
+  ];
+
+  it.each(proofTable)("%s: proof %s, the unit is %s", (_name, reply, proof, unit) => {
+    const failure = diagnoseReply("permissions", reply);
+    expect(provesCredentials(reply, failure)).toBe(proof);
+    const handled = proof || neverSent(reply) ? "give back" : keptAs(failure);
+    expect(handled).toBe(unit);
   });
 });
 
@@ -343,10 +446,52 @@ describe("adviceFor", () => {
     expect(advice).toMatch(/tracking identifier/);
   });
 
+  it("tells a person whose tracking identifier failed that only the vendor has a vendor's identifier", () => {
+    const advice = adviceFor("invalid_tracking_identifier");
+    expect(advice).toMatch(/Custom \(Internal Integration\)/);
+    expect(advice).toMatch(/ask the vendor/);
+  });
+
+  it("asks to check the API user and report the quoted message to Kaseya for autotask_error", () => {
+    const advice = adviceFor("autotask_error");
+    expect(advice).toMatch(/API user/);
+    expect(advice).toMatch(/report the quoted message to Kaseya support/);
+  });
+
+  it("warns from 80% of the request limit that every integration on the database is slowed, then refused", () => {
+    const high = { used: 8_000, limit: 10_000, timeframeMinutes: 60 };
+    for (const code of ["ok", "zone_mismatch"] as const) {
+      expect(adviceFor(code, { usage: high })).toMatch(
+        /80% .*slows down every integration on it from 50% and refuses their requests at 100%/,
+      );
+      expect(adviceFor(code, { usage: { ...high, used: 7_999 } })).not.toMatch(/slows down/);
+    }
+  });
+
+  it("says the budget went to unknown outcomes, not to failed logins, when it did", () => {
+    const retryAt = new Date("2026-07-01T12:15:00Z");
+    const unclear = adviceFor("too_many_failures", { retryAt, spentOn: { rejections: 1, unknown: 2 } });
+    expect(unclear).not.toMatch(/failed to log in 3 times/);
+    expect(unclear).toMatch(/2 timed out, were cut off or got an unexplained error; 1 rejected/);
+    expect(unclear).toContain("2026-07-01 12:15 UTC");
+    const rejected = adviceFor("too_many_failures", { retryAt, spentOn: { rejections: 3, unknown: 0 } });
+    expect(rejected).toMatch(/failed to log in 3 times/);
+  });
+
   it("names the entities a security level must read", () => {
     expect(adviceFor("insufficient_permissions", { deniedEntities: ["Tickets", "Contracts"] })).toMatch(
       /Tickets, Contracts/,
     );
+  });
+});
+
+describe("outcomeOf", () => {
+  it("makes a working connection at or above 80% of its request limit a warning, keeping the code", () => {
+    const usage = (used: number) => ({ used, limit: 10_000, timeframeMinutes: 60 });
+    expect(outcomeOf("ok", usage(7_999))).toBe("ok");
+    expect(outcomeOf("ok", usage(8_000))).toBe("warning");
+    expect(outcomeOf("zone_mismatch", usage(9_999))).toBe("warning");
+    expect(outcomeOf("insufficient_permissions", usage(9_000))).toBe("failed");
   });
 });
 
