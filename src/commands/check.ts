@@ -4,11 +4,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
+import { createOneAttemptBudget, type LoginBudget } from "../autotask/budget.js";
 import { runCheck } from "../autotask/check.js";
 import { createAutotaskClient } from "../autotask/client.js";
 import { resolvePortalUrl } from "../autotask/domain.js";
 import type { CheckResult, CheckStatus } from "../autotask/result.js";
-import { parseConfig } from "../config.js";
+import { type Config, parseConfig } from "../config.js";
+import { connectRedis, pingRedis, type RedisClient } from "../queue/redis.js";
+import { createRedisLoginBudget } from "../state/login-budget.js";
 import { type CommandIO, EXIT } from "./command.js";
 import { promptHidden } from "./secret-prompt.js";
 
@@ -20,7 +23,45 @@ const USAGE = `Usage: autotask-connect check --username U --tracking-id T [--por
   --json          print the result as one JSON object
 
 The secret is read from AUTOTASK_SECRET, or asked for without echo when run in a terminal.
+Login attempts count against the same budget as the bot's (3 per API username in 15 minutes
+may fail) when Redis answers at REDIS_URL (default redis://127.0.0.1:6379); without Redis, one
+login attempt per run.
 `;
+
+/** Said on stderr when no Redis answers: the run cannot share the bot's login budget. */
+export const NO_REDIS_NOTE =
+  "Redis (REDIS_URL) did not answer, so this run cannot count login attempts with the bot's: it makes one login attempt at most and retries none (Autotask locks an API user after repeated failed logins).\n";
+
+/**
+ * The login budget of a run: the bot's, in Redis, when Redis answers within a second; otherwise one
+ * login attempt for the run. `close` ends the Redis connection.
+ */
+async function openBudget(
+  config: Config,
+  stderr: NodeJS.WritableStream,
+): Promise<{ budget: LoginBudget; close: () => Promise<void> }> {
+  const redis: RedisClient = connectRedis(config.redis, "fail-fast");
+  redis.on("error", () => {});
+  // A fail-fast connection refuses commands until it is ready: wait for that first.
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 1_000);
+    redis.once("ready", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  if (ready && (await pingRedis(redis, 1_000))) {
+    return {
+      budget: createRedisLoginBudget({ redis, prefix: config.queuePrefix }),
+      close: async () => {
+        await redis.quit().catch(() => redis.disconnect());
+      },
+    };
+  }
+  redis.disconnect();
+  stderr.write(NO_REDIS_NOTE);
+  return { budget: createOneAttemptBudget(), close: async () => {} };
+}
 
 // What an HTTP header value can carry (visible Latin-1): the client refuses anything else, and the
 // check would end as if Autotask were unreachable.
@@ -89,6 +130,7 @@ export async function run(io: CommandIO): Promise<number> {
   const controller = new AbortController();
   const cancel = () => controller.abort();
   process.once("SIGINT", cancel);
+  const { budget, close } = await openBudget(config.config, io.stderr);
   try {
     const { autotask } = config.config;
     const result = await runCheck(
@@ -99,6 +141,7 @@ export async function run(io: CommandIO): Promise<number> {
           originOverride: autotask.originOverride,
         }),
         requiredEntities: autotask.requiredEntities,
+        budget,
         signal: controller.signal,
       },
     );
@@ -106,6 +149,7 @@ export async function run(io: CommandIO): Promise<number> {
     return result.outcome === "failed" ? EXIT.failed : EXIT.ok;
   } finally {
     process.removeListener("SIGINT", cancel);
+    await close();
   }
 }
 

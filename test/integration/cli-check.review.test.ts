@@ -2,6 +2,7 @@ import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "../../src/commands/check.js";
 import { type AutotaskEmulator, startAutotaskEmulator } from "../../src/emulators/autotask.js";
+import { testRedisUrl, uniquePrefix } from "../support/redis.js";
 
 const TRACKING_ID = "CLITRACKINGIDENTIFIERA2B";
 let emulator: AutotaskEmulator;
@@ -28,7 +29,12 @@ async function check(secret: string, trackingId = TRACKING_ID) {
   });
   const code = await run({
     argv: ["--username", "cli@example.com", "--tracking-id", trackingId],
-    env: { AUTOTASK_ORIGIN_OVERRIDE: emulator.origin, AUTOTASK_SECRET: secret },
+    env: {
+      AUTOTASK_ORIGIN_OVERRIDE: emulator.origin,
+      AUTOTASK_SECRET: secret,
+      REDIS_URL: testRedisUrl(),
+      QUEUE_PREFIX: uniquePrefix("cli-check"),
+    },
     stdin: new PassThrough(),
     stdout,
     stderr,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckResult } from "../../src/autotask/result.js";
 import { promptHidden } from "../../src/commands/secret-prompt.js";
 import { type AutotaskEmulator, startAutotaskEmulator } from "../../src/emulators/autotask.js";
+import { testRedisUrl, uniquePrefix } from "../support/redis.js";
 
 const SECRET = "Cli-Secret-Value-99";
 const TRACKING_ID = "CLITRACKINGIDENTIFIERA2B";
@@ -12,7 +13,11 @@ let emulator: AutotaskEmulator;
 
 beforeAll(async () => {
   emulator = await startAutotaskEmulator({
-    users: [{ username: "cli@example.com", secret: SECRET, trackingId: TRACKING_ID, zone: "15" }],
+    users: [
+      { username: "cli@example.com", secret: SECRET, trackingId: TRACKING_ID, zone: "15" },
+      { username: "budget-cli@example.com", secret: SECRET, trackingId: TRACKING_ID, zone: "15" },
+      { username: "lonely-cli@example.com", secret: SECRET, trackingId: TRACKING_ID, zone: "15" },
+    ],
   });
 });
 afterAll(() => emulator.close());
@@ -40,9 +45,12 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
 }
 
 const checkArgs = ["check", "--username", "cli@example.com", "--tracking-id", TRACKING_ID];
-const withEmulator = (secret = SECRET) => ({
+// Each run counts its logins in the test Redis, under a prefix of its own unless one is given.
+const withEmulator = (secret = SECRET, prefix = uniquePrefix("cli")) => ({
   AUTOTASK_ORIGIN_OVERRIDE: emulator.origin,
   AUTOTASK_SECRET: secret,
+  REDIS_URL: testRedisUrl(),
+  QUEUE_PREFIX: prefix,
 });
 
 describe.concurrent("autotask-connect CLI", () => {
@@ -122,6 +130,47 @@ describe.concurrent("autotask-connect CLI", () => {
     const run = await cli(checkArgs, { ...withEmulator(), AUTOTASK_TIMEOUT_MS: "soon" });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/AUTOTASK_TIMEOUT_MS/);
+  });
+});
+
+describe("check and the login budget", () => {
+  const loginsOf = (username: string) =>
+    emulator.requests.filter((request) => request.authenticated && request.headers.username === username);
+
+  it("shares the bot's login budget through Redis: after 3 rejected logins a 4th run sends nothing", async () => {
+    const prefix = uniquePrefix("cli-budget");
+    const args = ["check", "--username", "budget-cli@example.com", "--tracking-id", TRACKING_ID];
+    const codes: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const run = await cli([...args, "--json"], withEmulator("Wrong-Secret-Typed", prefix));
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe("");
+      codes.push((JSON.parse(run.stdout) as CheckResult).code);
+    }
+    expect(codes).toEqual([
+      "invalid_credentials",
+      "invalid_credentials",
+      "invalid_credentials",
+      "too_many_failures",
+    ]);
+    expect(loginsOf("budget-cli@example.com")).toHaveLength(3);
+  });
+
+  it("without Redis makes one login attempt, retries none, and says so", async () => {
+    emulator.injectFault(
+      { username: "lonely-cli@example.com", path: /ThresholdInformation/i },
+      { kind: "status", status: 503 },
+    );
+    const run = await cli(["check", "--username", "lonely-cli@example.com", "--tracking-id", TRACKING_ID], {
+      ...withEmulator(),
+      REDIS_URL: "redis://127.0.0.1:1",
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /Redis \(REDIS_URL\) did not answer.*one login attempt at most and retries none/,
+    );
+    expect(run.stdout).toMatch(/autotask_unavailable/);
+    expect(loginsOf("lonely-cli@example.com")).toHaveLength(1);
   });
 });
 
