@@ -1,6 +1,7 @@
 /**
  * One Autotask request of the check, with its bounded retries, and for authenticated requests the
- * login budget around every try. The rule it keeps: no authenticated request is sent that could
+ * login budget around every try. Authenticated requests are retried only after an answer that
+ * proves the credentials (429, Itgenatr005), each retry on a unit of its own. The rule it keeps: no authenticated request is sent that could
  * end without proof of the credentials unless a budget unit covers it, taken before it is sent, or
  * (for an entity probe after the credentials were just proven) counted the moment it ends so.
  */
@@ -89,7 +90,16 @@ export async function attempt(options: AttemptOptions): Promise<Attempted> {
     return last;
   }
 
-  await retrying(once, (answered) => (answered === null ? null : answered.failure), {
+  // An authenticated request whose outcome is unknown (timeout, reset, empty 5xx) may have been a
+  // failed login to Autotask: it is not tried again here. The job runs again later (each run takes
+  // its own unit), which gives a passing outage more time than a retry a second later would.
+  const authenticated = options.call !== "zone";
+  const judge = (answered: Answered | null) => {
+    if (answered === null || answered.failure === null) return null;
+    if (authenticated && !provesCredentials(answered.reply, answered.failure)) return null;
+    return answered.failure;
+  };
+  await retrying(once, judge, {
     policy: options.policy,
     sleep: options.sleep,
     random: options.random,

@@ -144,14 +144,15 @@ export function diagnoseReply(
 
 /**
  * Whether an authenticated request's answer proves the credentials valid (the login budget gives
- * its unit back): a 2xx, or an answer that names a cause other than the credentials (a permission
+ * its unit back): a 2xx JSON answer, or an answer that names a cause other than the credentials (a permission
  * error on a query, Itgenatr005, a 429). Everything else may be a failed login to Autotask: a
  * 401/403, a rejected tracking identifier, an unknown `errors` answer, an empty or HTML 5xx, and
  * any network failure after the request may have been sent.
  */
 export function provesCredentials(reply: AutotaskReply, failure: Failure | null): boolean {
   if (reply.kind !== "response") return false;
-  if (reply.status >= 200 && reply.status < 300) return true;
+  // A 2xx proves the login only when Autotask itself answered it: JSON, not a proxy's HTML page.
+  if (reply.status >= 200 && reply.status < 300) return reply.body.json !== null;
   return failure?.code === "insufficient_permissions" || failure?.code === "rate_limited";
 }
 

@@ -90,13 +90,18 @@ describe("runCheck with the login budget", () => {
     }
   });
 
-  it("takes a fresh unit for every retry of a login that timed out, so three checks send at most 3 logins", async () => {
+  it("keeps the unit of a login that timed out, so checks in a row send at most 3 logins", async () => {
     emulator.injectFault({ ...toThreshold, username: GOOD.username }, { kind: "hang" });
     const shared = deps();
     const codes: string[] = [];
-    for (let i = 0; i < 3; i++) codes.push((await runCheck(input(), shared)).code);
+    for (let i = 0; i < 4; i++) codes.push((await runCheck(input(), shared)).code);
     expect(authenticated()).toHaveLength(3);
-    expect(codes).toEqual(["autotask_unavailable", "too_many_failures", "too_many_failures"]);
+    expect(codes).toEqual([
+      "autotask_unavailable",
+      "autotask_unavailable",
+      "autotask_unavailable",
+      "too_many_failures",
+    ]);
     const last = await runCheck(input(), shared);
     expect(last.advice).not.toMatch(/failed to log in 3 times/);
     expect(last.advice).toMatch(/3 timed out, were cut off or got an unexplained error/);
@@ -134,10 +139,33 @@ describe("runCheck with the login budget", () => {
 
   it("counts a probe that ends without proof into the budget at once", async () => {
     const shared = deps();
-    emulator.injectFault({ path: /Tickets\/query/i }, { kind: "hang" });
-    // The probe of Tickets hangs, and each of its retries takes a unit: 3 units in all.
+    emulator.injectFault({ path: /(Tickets|Companies)\/query/i }, { kind: "hang" });
+    // Two probes hang: two units spent, one left for the next login.
     expect((await runCheck(input(), shared)).code).toBe("autotask_unavailable");
     emulator.clearFaults();
+    emulator.injectFault({ ...toThreshold, username: GOOD.username }, { kind: "status", status: 503 }, 1);
+    expect((await runCheck(input(), shared)).code).toBe("autotask_unavailable");
+    emulator.requests.length = 0;
+    expect((await runCheck(input(), shared)).code).toBe("too_many_failures");
+    expect(emulator.requests).toEqual([]);
+  });
+
+  it("takes a fresh unit before retrying a login answered 429, and stops when none is left", async () => {
+    const shared = deps();
+    // Two logins lost to timeouts leave one unit.
+    emulator.injectFault({ ...toThreshold, username: GOOD.username }, { kind: "hang" }, 2);
+    for (let i = 0; i < 2; i++) await runCheck(input(), shared);
+    emulator.requests.length = 0;
+    emulator.injectFault(
+      { ...toThreshold, username: GOOD.username },
+      { kind: "rateLimit", retryAfterSeconds: 1 },
+      1,
+    );
+    emulator.injectFault({ ...toThreshold, username: GOOD.username }, { kind: "hang" }, 1);
+    const result = await runCheck(input(), shared);
+    // The 429 proved the credentials (its unit came back), the retry took it again and timed out.
+    expect(authenticated()).toHaveLength(2);
+    expect(result.code).toBe("autotask_unavailable");
     emulator.requests.length = 0;
     expect((await runCheck(input(), shared)).code).toBe("too_many_failures");
     expect(emulator.requests).toEqual([]);

@@ -196,16 +196,26 @@ describe("runCheck", () => {
     ["an HTML page", { kind: "html" }],
     ["garbage", { kind: "garbage" }],
     ["a reset connection", { kind: "reset" }],
-  ] as const)("reports autotask_unavailable after retrying %s", async (_name, fault) => {
-    emulator.injectFault(toThreshold, fault);
-    const result = await check();
-    expect(result).toMatchObject({ code: "autotask_unavailable", outcome: "failed" });
-    expect(authenticated()).toHaveLength(3);
+  ] as const)(
+    "reports autotask_unavailable after %s, without sending the login again",
+    async (_name, fault) => {
+      // The answer does not prove the credentials: a second login could be a second failed one.
+      emulator.injectFault(toThreshold, fault);
+      const result = await check();
+      expect(result).toMatchObject({ code: "autotask_unavailable", outcome: "failed" });
+      expect(authenticated()).toHaveLength(1);
+    },
+  );
+
+  it("recovers when a transient failure of the zone lookup clears within the retries", async () => {
+    emulator.injectFault({ path: /zoneInformation/i }, { kind: "status", status: 502 }, 1);
+    expect((await check({ portalUrl: "" })).code).toBe("ok");
   });
 
-  it("recovers when a transient failure clears within the budget", async () => {
-    emulator.injectFault({ path: /Tickets/ }, { kind: "status", status: 502 }, 1);
+  it("retries a login answered 429 (the answer proves the credentials), and recovers", async () => {
+    emulator.injectFault(toThreshold, { kind: "rateLimit", retryAfterSeconds: 1 }, 1);
     expect((await check()).code).toBe("ok");
+    expect(authenticated().filter((request) => /ThresholdInformation/i.test(request.path))).toHaveLength(2);
   });
 
   it("keeps to a short deadline when Autotask stalls", async () => {

@@ -262,7 +262,8 @@ describe("diagnoseReply", () => {
 describe("provesCredentials and the login budget", () => {
   const proofTable: [string, AutotaskReply, boolean, "give back" | "rejected" | "unknown"][] = [
     ["a 200", response(200, '{"items":[]}'), true, "give back"],
-    ["an empty 200 (still a 2xx)", response(200, ""), true, "give back"],
+    ["an empty 200 (no answer from Autotask itself)", response(200, ""), false, "unknown"],
+    ["an HTML 200 (a proxy's page)", response(200, "<html></html>"), false, "unknown"],
     [
       "a permission error on a query",
       response(
