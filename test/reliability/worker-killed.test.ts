@@ -4,7 +4,7 @@
  */
 import { afterEach, expect, it } from "vitest";
 import type { EmulatedApiUser } from "../../src/emulators/autotask.js";
-import { until } from "../support/e2e-helpers.js";
+import { metadataOf, until } from "../support/e2e-helpers.js";
 import { testRedisUrl } from "../support/redis.js";
 import { expectEachReportedOnce, waitForAll } from "./support/outcome.js";
 import { CHANNEL, type Fleet, startFleet } from "./support/processes.js";
@@ -91,4 +91,50 @@ it("puts a check back on the queue when SIGTERM's grace period runs out; another
   const replies = fleet.slack.thread(CHANNEL).flatMap((thread) => thread.replies.map((reply) => reply.text));
   expect(replies.filter((text) => /cancel/i.test(text))).toEqual([]);
   expectEachReportedOnce("worker SIGTERM, grace exceeded", 1, outcomes);
+}, 60_000);
+
+it("keeps the login unit of a worker SIGKILLed while its login is in flight: the budget still stops at 3 logins", async () => {
+  const victim = user("foxtrot");
+  const typedWrong = { ...victim, secret: "foxtrot-Wrong-Secret!" };
+  fleet = await startFleet({ redisUrl: testRedisUrl(), users: [victim] });
+  const web = await fleet.start("web", "web");
+  const doomed = await fleet.start("doomed", "worker", { AUTOTASK_TIMEOUT_MS: "120000" });
+  await fleet.submit(web, typedWrong);
+  await holdCredentials(fleet, [victim]);
+  await fleet.start("rescuer", "worker");
+  doomed.child.kill("SIGKILL");
+  expect(await doomed.exited).toBeNull();
+
+  const f = fleet;
+  const finished = (count: number) =>
+    f.slack.waitFor(() => {
+      const threads = f.slack
+        .thread(CHANNEL)
+        .filter(
+          (thread) =>
+            metadataOf(thread)?.event_payload?.username === victim.username &&
+            thread.replies.some((reply) => reply.text.startsWith("Done")),
+        );
+      return threads.length >= count ? threads : undefined;
+    }, 30_000);
+  await finished(1);
+  // Two more checks with the same wrong secret, one after the other.
+  for (const count of [2, 3]) {
+    await fleet.submit(web, typedWrong);
+    await finished(count);
+  }
+  const threads = await finished(3);
+  const logins = fleet.autotask.requests.filter(
+    (request) => request.authenticated && request.headers.username === victim.username,
+  ).length;
+  process.stdout.write(
+    `budget figures: ${JSON.stringify({ scenario: "worker SIGKILLed mid-login, then two more checks", authenticated: logins })}\n`,
+  );
+  // The killed worker's login, the rescuer's and the second check's: the third sends nothing.
+  expect(logins).toBeLessThanOrEqual(3);
+  expect(threads.map((thread) => metadataOf(thread).event_payload.code)).toEqual([
+    "invalid_credentials",
+    "invalid_credentials",
+    "too_many_failures",
+  ]);
 }, 60_000);
