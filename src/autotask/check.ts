@@ -6,21 +6,14 @@
 import { type Answered, type Attempted, attempt, type Refusal } from "./attempt.js";
 import type { LoginBudget, LoginUnit, SpentOn } from "./budget.js";
 import type { AutotaskClient, AutotaskReply } from "./client.js";
-import {
-  type AutotaskCall,
-  type Failure,
-  readItemCount,
-  readUsage,
-  readZoneAnswer,
-  type ZoneAnswer,
-} from "./diagnosis.js";
+import { type AutotaskCall, readUsage, readZoneAnswer, type ZoneAnswer } from "./diagnosis.js";
 import { resolvePortalUrl } from "./domain.js";
+import { probeOutcome, probesVerdict } from "./probes.js";
 import {
   buildResult,
   type Found,
+  failedBecause,
   maskTrackingId,
-  type ProbeFailure,
-  permissionsStep,
   scrub,
   scrubText,
   step,
@@ -112,27 +105,6 @@ function refusedResult(refusal: Refusal, finish: Finish): CheckResult {
     return finish("autotask_unavailable", null, { advice: BUDGET_UNAVAILABLE_ADVICE });
   return finish("too_many_failures", null, { retryAt: refusal.retryAt, spentOn: refusal.spentOn });
 }
-
-/** Sentence of a failed request; says so when the budget stopped a retry. */
-function failedBecause(failure: Failure, refused: Refusal | null): string {
-  return refused
-    ? `${failure.reason}; it was not tried again, because ${refused.kind === "spent" ? "this username's login budget is spent" : "the login budget could not be read"}`
-    : failure.reason;
-}
-
-/** How one entity probe ended. */
-type Probe =
-  | { entity: string; kind: "readable" | "empty" | "denied" }
-  | { entity: string; kind: "failed"; failure: Failure; reason: string };
-
-/** When probes fail differently, the code of the check is the first of these that occurred. */
-const PROBE_FAILURE_ORDER: ResultCode[] = [
-  "invalid_credentials",
-  "invalid_tracking_identifier",
-  "autotask_error",
-  "rate_limited",
-  "autotask_unavailable",
-];
 
 async function procedure(
   input: CheckInput,
@@ -295,38 +267,20 @@ async function procedure(
   // Autotask allows 3 concurrent requests per integration and endpoint. Each probe's outcome is
   // kept whatever the others do, so a slow or failing one hides nothing.
   const probes = await Promise.all(
-    deps.requiredEntities.map(async (entity): Promise<Probe> => {
-      const probed = await send(
-        "permissions",
-        () => client.queryEntity(zone.apiUrl, entity, credentials, signal),
-        "count-after",
-      );
-      const { reply, failure } = probed.last as Answered;
-      if (failure === null) {
-        const some = reply.kind === "response" && readItemCount(reply.body.json) > 0;
-        return { entity, kind: some ? "readable" : "empty" };
-      }
-      if (failure.code === "insufficient_permissions") return { entity, kind: "denied" };
-      return { entity, kind: "failed", failure, reason: failedBecause(failure, probed.refused) };
-    }),
+    deps.requiredEntities.map(async (entity) =>
+      probeOutcome(
+        entity,
+        await send(
+          "permissions",
+          () => client.queryEntity(zone.apiUrl, entity, credentials, signal),
+          "count-after",
+        ),
+      ),
+    ),
   );
-  const named = (kind: Probe["kind"]) =>
-    probes.filter((probe) => probe.kind === kind).map((probe) => probe.entity);
-  const failed = probes.filter(
-    (probe): probe is Extract<Probe, { kind: "failed" }> => probe.kind === "failed",
-  );
-  const denied = named("denied");
-  const probeFailures: ProbeFailure[] = failed.map((probe) => ({
-    entity: probe.entity,
-    reason: probe.reason,
-  }));
-  await report(
-    permissionsStep(deps.requiredEntities, named("readable"), named("empty"), denied, probeFailures),
-  );
-  const worst = PROBE_FAILURE_ORDER.find((code) => failed.some((probe) => probe.failure.code === code));
-  if (worst) return finish(worst, usage, { deniedEntities: denied });
-  if (failed[0]) return finish(failed[0].failure.code, usage, { deniedEntities: denied });
-  if (denied.length > 0) return finish("insufficient_permissions", usage, { deniedEntities: denied });
+  const verdict = probesVerdict(deps.requiredEntities, probes);
+  await report(verdict.step);
+  if (verdict.code) return finish(verdict.code, usage, { deniedEntities: verdict.denied });
   return finish(mismatch ? "zone_mismatch" : "ok", usage);
 }
 

@@ -2,7 +2,8 @@
  * Sentences and assembly of a `CheckResult`: the wording of each step, the skipped steps, and the
  * scrubbing of credentials from every sentence. Pure.
  */
-import { type AdviceContext, adviceFor } from "./diagnosis.js";
+import type { Refusal } from "./attempt.js";
+import { type AdviceContext, adviceFor, type Failure } from "./diagnosis.js";
 import {
   type CheckName,
   type CheckResult,
@@ -32,6 +33,14 @@ export function maskTrackingId(trackingId: string): string {
 
 /** The zone a check uses, with the name to show. */
 export type Found = { zone: Zone; zoneName: string } | null;
+
+/** The sentence of a failed request; says so when the login budget stopped a retry. */
+export function failedBecause(failure: Failure, refused: Refusal | null): string {
+  if (!refused) return failure.reason;
+  const why =
+    refused.kind === "spent" ? "this username's login budget is spent" : "the login budget could not be read";
+  return `${failure.reason}; it was not tried again, because ${why}`;
+}
 
 /** An entity whose probe failed for a reason other than permissions, and that reason. */
 export type ProbeFailure = { entity: string; reason: string };
