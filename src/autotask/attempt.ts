@@ -5,7 +5,7 @@
  * end without proof of the credentials unless a budget unit covers it, taken before it is sent, or
  * (for an entity probe after the credentials were just proven) counted the moment it ends so.
  */
-import type { BudgetTake, LoginBudget, LoginUnit } from "./budget.js";
+import type { LoginBudget, LoginUnit, Refusal } from "./budget.js";
 import type { AutotaskReply } from "./client.js";
 import {
   type AutotaskCall,
@@ -19,9 +19,6 @@ import {
 import { type RetryPolicy, retrying, type Sleep } from "./retry.js";
 
 export type Answered = { reply: AutotaskReply; failure: Failure | null };
-
-/** A budget refusal: spent, or its store unavailable. */
-export type Refusal = Exclude<BudgetTake, { ok: true }>;
 
 /**
  * How a request ended. `refused` is set when the budget refused a try: then `last` is the previous
@@ -45,11 +42,11 @@ export type AttemptOptions = {
     store: LoginBudget;
     username: string;
     /**
-     * How the first try is covered: a unit already taken for it, or "count-after" (an entity probe
-     * sent on credentials this check just proved: it is counted if it ends without proof).
-     * Every retry takes a fresh unit before it is sent.
+     * How the first try is covered: "take" (a unit is taken before it is sent: the login), or
+     * "count-after" (an entity probe sent on credentials this check just proved: it is counted if
+     * it ends without proof). Every retry takes a fresh unit before it is sent.
      */
-    first: LoginUnit | "count-after";
+    first: "take" | "count-after";
   };
 };
 
@@ -63,17 +60,13 @@ export async function attempt(options: AttemptOptions): Promise<Attempted> {
   async function once(): Promise<Answered | null> {
     tries += 1;
     let unit: LoginUnit | null = null;
-    if (budget) {
-      if (tries === 1 && budget.first !== "count-after") {
-        unit = budget.first;
-      } else if (tries > 1) {
-        const taken = await budget.store.take(budget.username);
-        if (!taken.ok) {
-          refused = taken;
-          return null;
-        }
-        unit = taken.unit;
+    if (budget && (tries > 1 || budget.first === "take")) {
+      const taken = await budget.store.take(budget.username, options.signal);
+      if (!taken.ok) {
+        refused = taken;
+        return null;
       }
+      unit = taken.unit;
     }
     const reply = await options.send();
     const failure = diagnoseReply(options.call, reply, options.redact);

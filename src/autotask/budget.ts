@@ -25,9 +25,21 @@ export type BudgetTake =
   /** The store could not answer: nothing may be sent (fail closed). */
   | { ok: false; kind: "unavailable" };
 
+/** A refusal of `take` or `peek`. */
+export type Refusal = Exclude<BudgetTake, { ok: true }>;
+
 export interface LoginBudget {
-  /** Takes a unit for `username` if the budget has one, atomically. Never throws. */
-  take(username: string): Promise<BudgetTake>;
+  /**
+   * Takes a unit for `username` if the budget has one, atomically. It may wait (until `signal`
+   * aborts) while the budget is spent only by requests still in flight, since those may come
+   * back on proof. Never throws.
+   */
+  take(username: string, signal?: AbortSignal): Promise<BudgetTake>;
+  /**
+   * Whether `take` would give a unit now, waiting as `take` does; reserves nothing. For sending
+   * nothing at all (not even the zone lookup) once the budget is spent; `take` still decides.
+   */
+  peek(username: string, signal?: AbortSignal): Promise<{ ok: true } | Refusal>;
   /** Returns a unit on proof that the credentials are valid. A failure keeps the unit spent. Never throws. */
   giveBack(unit: LoginUnit): Promise<void>;
   /** Writes why a unit stays spent (for the wording of `too_many_failures`). Never throws. */
@@ -65,6 +77,15 @@ export function createOneAttemptBudget(): LoginBudget {
       }
       taken.add(id);
       return { ok: true, unit: { id: "1", username: id } };
+    },
+    async peek(username) {
+      if (!taken.has(budgetId(username))) return { ok: true };
+      return {
+        ok: false,
+        kind: "spent",
+        retryAt: new Date(Date.now() + 15 * 60_000),
+        spentOn: { rejections: 0, unknown: 1 },
+      };
     },
     async giveBack() {},
     async keep() {},

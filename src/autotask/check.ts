@@ -3,8 +3,8 @@
  * permissions, in that order, to one `CheckResult`. Knows nothing of Slack, BullMQ or the
  * environment; the CLI, the worker and the tests all call `runCheck`.
  */
-import { type Answered, type Attempted, attempt, type Refusal } from "./attempt.js";
-import type { LoginBudget, LoginUnit, SpentOn } from "./budget.js";
+import { type Answered, type Attempted, attempt } from "./attempt.js";
+import type { LoginBudget, Refusal, SpentOn } from "./budget.js";
 import type { AutotaskClient, AutotaskReply } from "./client.js";
 import { type AutotaskCall, readUsage, readZoneAnswer, type ZoneAnswer } from "./diagnosis.js";
 import { resolvePortalUrl } from "./domain.js";
@@ -37,9 +37,10 @@ export type CheckDeps = {
   /** Entities whose read access is probed, e.g. ["Companies", "Tickets"]. */
   requiredEntities: string[];
   /**
-   * The login budget of API usernames (budget.ts). With it, a unit is taken before anything is
-   * sent; when none is left the check sends nothing and ends `too_many_failures`, and when its
-   * store cannot answer it sends nothing and ends `autotask_unavailable` (a later run may pass).
+   * The login budget of API usernames (budget.ts). With it, a spent budget sends nothing at all
+   * (looked at before the zone lookup) and ends `too_many_failures`; a store that cannot answer
+   * sends nothing and ends `autotask_unavailable` (a later run may pass). The login takes a unit,
+   * atomically, right before it is sent, and gives it back only on proof.
    * Entity probes go out together once this check's ThresholdInformation answered 2xx, i.e. on
    * credentials just proven valid, without waiting on the budget; any probe that ends without proof
    * is counted into the budget at once. Without a budget nothing is counted (tests of the procedure).
@@ -99,6 +100,15 @@ export async function runCheck(input: CheckInput, deps: CheckDeps): Promise<Chec
 const BUDGET_UNAVAILABLE_ADVICE =
   "Nothing was sent to Autotask: the bot could not reach the store where it counts login attempts (Redis), and it does not log in uncounted. Try again in a few minutes; if it keeps happening, tell whoever runs the bot.";
 
+/** The sentence of a step not tried because the login budget refused. */
+function notTriedBecause(refusal: Refusal): string {
+  if (refusal.kind === "unavailable")
+    return "Not checked: the bot could not reach Redis to count the login, so nothing was sent.";
+  return refusal.spentOn.unknown > 0
+    ? "Not checked: the last login attempts with this API username in 15 minutes ended without a clear answer."
+    : "Not checked: this API username failed to log in 3 times in the last 15 minutes.";
+}
+
 /** What a refusal of the login budget ends the check with. */
 function refusedResult(refusal: Refusal, finish: Finish): CheckResult {
   if (refusal.kind === "unavailable")
@@ -128,7 +138,7 @@ async function procedure(
   const send = (
     call: AutotaskCall,
     request: () => Promise<AutotaskReply>,
-    first?: LoginUnit | "count-after",
+    first?: "take" | "count-after",
   ): Promise<Attempted> =>
     attempt({
       call,
@@ -148,18 +158,12 @@ async function procedure(
   const portalZone = resolved?.ok ? resolved.zone : null;
   progress.found = portalZone ? { zone: portalZone, zoneName: portalZone.name } : null;
 
-  // The login unit of ThresholdInformation is taken before anything is sent: a spent budget sends
-  // nothing at all, the zone lookup included.
-  let loginUnit: LoginUnit | undefined;
+  // A spent budget sends nothing at all, the zone lookup included. The unit itself is taken right
+  // before the login: a unit is "in flight" only while its request is.
   if (budget) {
-    const taken = await budget.take(username);
-    if (!taken.ok) return budgetRefusal(input, resolved, taken, progress, finish);
-    loginUnit = taken.unit;
+    const looked = await budget.peek(username, signal);
+    if (!looked.ok) return budgetRefusal(input, resolved, looked, progress, finish);
   }
-  /** Gives the unit back when the check ends before the login was sent. */
-  const release = async () => {
-    if (budget && loginUnit) await budget.giveBack(loginUnit);
-  };
 
   if (resolved === null) {
     await report(
@@ -222,7 +226,6 @@ async function procedure(
         ),
       );
     } else {
-      await release();
       const detail =
         failure.code === "unknown_username"
           ? `Autotask does not know the API username "${username}": ${failure.reason}.`
@@ -232,15 +235,20 @@ async function procedure(
     }
   }
 
-  // Credentials: one authenticated request, on the unit taken above; a rejection is final (retries
-  // would lock the API user), and every retry of an unclear answer takes a unit of its own.
+  // Credentials: one authenticated request on a unit of the budget, taken (atomically) before it is
+  // sent; only an answer that proves the credentials is retried, each retry on a unit of its own.
   const credentials = { username, secret: input.secret, trackingId: input.trackingId };
   const who = `${username} with tracking identifier ${maskTrackingId(input.trackingId)}`;
   const threshold = await send(
     "credentials",
     () => client.thresholdInformation(zone.apiUrl, credentials, signal),
-    loginUnit,
+    "take",
   );
+  if (threshold.last === null && threshold.refused) {
+    // Another check spent the budget between the look before the zone lookup and now.
+    await report(step("credentials", "skip", notTriedBecause(threshold.refused)));
+    return refusedResult(threshold.refused, finish);
+  }
   const thresholdAnswer = threshold.last as Answered;
   if (thresholdAnswer.failure) {
     const wrongZone =
@@ -334,7 +342,6 @@ export function tooManyFailuresResult(input: {
   } else if (resolved) {
     ran.push(step("domain", "warn", `The portal address cannot be used: ${resolved.reason}.`));
   }
-  const unclear = input.spentOn !== undefined && input.spentOn.unknown > 0;
   return buildResult(
     input,
     ran,
@@ -347,8 +354,11 @@ export function tooManyFailuresResult(input: {
       retryAt: input.retryAt,
       spentOn: input.spentOn,
     },
-    unclear
-      ? "Not checked: the last login attempts with this API username in 15 minutes ended without a clear answer."
-      : "Not checked: this API username failed to log in 3 times in the last 15 minutes.",
+    notTriedBecause({
+      ok: false,
+      kind: "spent",
+      retryAt: input.retryAt,
+      spentOn: input.spentOn ?? { rejections: 3, unknown: 0 },
+    }),
   );
 }

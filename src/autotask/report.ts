@@ -2,7 +2,7 @@
  * Sentences and assembly of a `CheckResult`: the wording of each step, the skipped steps, and the
  * scrubbing of credentials from every sentence. Pure.
  */
-import type { Refusal } from "./attempt.js";
+import type { Refusal } from "./budget.js";
 import { type AdviceContext, adviceFor, type Failure } from "./diagnosis.js";
 import {
   type CheckName,

@@ -52,7 +52,11 @@ async function openBudget(
   });
   if (ready && (await pingRedis(redis, 1_000))) {
     return {
-      budget: createRedisLoginBudget({ redis, prefix: config.queuePrefix }),
+      budget: createRedisLoginBudget({
+        redis,
+        prefix: config.queuePrefix,
+        inFlightMs: config.autotask.timeoutMs + 5_000,
+      }),
       close: async () => {
         await redis.quit().catch(() => redis.disconnect());
       },

@@ -70,6 +70,8 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
   const budget = createRedisLoginBudget({
     redis,
     prefix,
+    // A unit older than one request's deadline (and a margin) belongs to a dead worker.
+    inFlightMs: config.autotask.timeoutMs + 5_000,
     onError: (operation, error) =>
       logger.warn(
         { operation, err: error instanceof Error ? error.message : String(error) },

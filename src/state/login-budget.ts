@@ -12,7 +12,14 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import { budgetId, type KeptAs, type LoginBudget, type LoginUnit, type SpentOn } from "../autotask/budget.js";
+import {
+  type BudgetTake,
+  budgetId,
+  type KeptAs,
+  type LoginBudget,
+  type LoginUnit,
+  type SpentOn,
+} from "../autotask/budget.js";
 import type { RedisClient } from "../queue/redis.js";
 
 export type RedisLoginBudgetOptions = {
@@ -27,6 +34,20 @@ export type RedisLoginBudgetOptions = {
   now?: () => number;
   /** Waits between tries of `spend` when Redis fails, in milliseconds. @defaultValue [100, 300, 900, 2000] */
   spendRetryDelaysMs?: number[];
+  /**
+   * A unit whose outcome is not written yet and that is younger than this is taken to be in
+   * flight; an older one belongs to a dead worker and counts as an unknown outcome. In
+   * milliseconds: give it the Autotask request deadline plus a margin. @defaultValue 15_000
+   */
+  inFlightMs?: number;
+  /**
+   * How long `take` and `peek` wait, when the budget is spent only because logins are in flight,
+   * for one of them to come back on proof (concurrent checks of good credentials all pass, one
+   * after another). In milliseconds; 0 refuses at once. @defaultValue 60_000
+   */
+  waitForInFlightMs?: number;
+  /** Between two tries of a waiting `take`, in milliseconds. @defaultValue 100 */
+  pollMs?: number;
   /** Told about Redis failures (never with the username). */
   onError?: (operation: "take" | "giveBack" | "keep" | "spend", error: unknown) => void;
 };
@@ -34,9 +55,9 @@ export type RedisLoginBudgetOptions = {
 // Members are "<state>:<taken at>:<random>", state p (pending: sent, outcome not written yet),
 // r (rejected login) or u (unknown outcome). A pending unit of a killed worker counts as unknown.
 //
-// TAKE. KEYS[1] the log; ARGV: now, windowMs, units, member.
-// Returns {1} when the unit was added, else {0, score of the unit whose expiry frees one, rejected
-// units, other units}.
+// TAKE. KEYS[1] the log; ARGV: now, windowMs, units, member, inFlightMs, add ("0": only look).
+// Returns {1} when a unit fits (and was added if asked), else {0, score of the unit whose expiry
+// frees one, rejected units, other units, pending units younger than inFlightMs}.
 const TAKE = `
 local now = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
@@ -45,13 +66,18 @@ local count = #log / 2
 local units = tonumber(ARGV[3])
 if count >= units then
   local rejected = 0
+  local inFlight = 0
   for i = 1, #log, 2 do
-    if string.sub(log[i], 1, 2) == 'r:' then rejected = rejected + 1 end
+    local state = string.sub(log[i], 1, 2)
+    if state == 'r:' then rejected = rejected + 1 end
+    if state == 'p:' and tonumber(log[i + 1]) > now - tonumber(ARGV[5]) then inFlight = inFlight + 1 end
   end
-  return {0, log[(count - units) * 2 + 2], rejected, count - rejected}
+  return {0, log[(count - units) * 2 + 2], rejected, count - rejected, inFlight}
 end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if ARGV[6] == '1' then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
 return {1}
 `;
 
@@ -78,6 +104,7 @@ const STATE: Record<KeptAs, string> = { rejected: "r", unknown: "u" };
 /** The login budget on Redis. Every operation is one atomic script or command on one key. */
 export function createRedisLoginBudget(options: RedisLoginBudgetOptions): LoginBudget {
   const { redis, prefix, units = 3, windowMs = 15 * 60_000, now = Date.now } = options;
+  const { inFlightMs = 15_000, waitForInFlightMs = 60_000, pollMs = 100 } = options;
   const spendDelays = options.spendRetryDelaysMs ?? [100, 300, 900, 2_000];
   const report = options.onError ?? (() => {});
   // Usernames are hashed: arbitrary text stays out of key names.
@@ -85,23 +112,48 @@ export function createRedisLoginBudget(options: RedisLoginBudgetOptions): LoginB
     `${prefix}:login-budget:${createHash("sha256").update(id).digest("hex").slice(0, 32)}`;
   const member = (state: string, at: number) => `${state}:${at}:${randomBytes(6).toString("hex")}`;
 
-  return {
-    async take(username) {
-      const id = budgetId(username);
+  /** Takes (with `add` false, looks for) a unit, waiting while the budget is spent only by logins in flight. */
+  async function ask(username: string, add: boolean, signal?: AbortSignal): Promise<BudgetTake> {
+    const id = budgetId(username);
+    // Real time, not the injected clock: this bounds how long a check waits.
+    const waitUntil = Date.now() + waitForInFlightMs;
+    for (;;) {
       const at = now();
       const unit = member("p", at);
+      let answer: (number | string)[];
       try {
-        const answer = (await redis.eval(TAKE, 1, keyOf(id), at, windowMs, units, unit)) as (
-          | number
-          | string
-        )[];
-        if (Number(answer[0]) === 1) return { ok: true, unit: { id: unit, username: id } };
-        const spentOn: SpentOn = { rejections: Number(answer[2]), unknown: Number(answer[3]) };
-        return { ok: false, kind: "spent", retryAt: new Date(Number(answer[1]) + windowMs), spentOn };
+        answer = (await redis.eval(
+          TAKE,
+          1,
+          keyOf(id),
+          at,
+          windowMs,
+          units,
+          unit,
+          inFlightMs,
+          add ? "1" : "0",
+        )) as (number | string)[];
       } catch (error) {
         report("take", error);
         return { ok: false, kind: "unavailable" };
       }
+      if (Number(answer[0]) === 1) return { ok: true, unit: { id: unit, username: id } };
+      const inFlight = Number(answer[4]);
+      if (inFlight > 0 && Date.now() + pollMs <= waitUntil && !signal?.aborted) {
+        // Spent only by logins still in flight: one may come back on proof. Wait for it.
+        await delay(pollMs, undefined, { signal }).catch(() => {});
+        continue;
+      }
+      const spentOn: SpentOn = { rejections: Number(answer[2]), unknown: Number(answer[3]) };
+      return { ok: false, kind: "spent", retryAt: new Date(Number(answer[1]) + windowMs), spentOn };
+    }
+  }
+
+  return {
+    take: (username, signal) => ask(username, true, signal),
+    async peek(username, signal) {
+      const answer = await ask(username, false, signal);
+      return answer.ok ? { ok: true } : answer;
     },
     async giveBack(unit: LoginUnit) {
       try {

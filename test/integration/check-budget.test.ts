@@ -76,6 +76,20 @@ describe("runCheck with the login budget", () => {
     expect(refused.advice).toMatch(/try again after \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
   });
 
+  it("lets six concurrent checks of good credentials all pass: a check waits for logins in flight", async () => {
+    // Every answer takes 50 ms, so the six logins overlap: three are in flight when the others ask.
+    const slow = await startAutotaskEmulator({ users: [GOOD], latencyMs: 50 });
+    try {
+      const shared = deps({
+        client: createAutotaskClient({ timeoutMs: 2_000, originOverride: slow.origin }),
+      });
+      const results = await Promise.all(Array.from({ length: 6 }, () => runCheck(input(), shared)));
+      expect(results.map((result) => result.code)).toEqual(["ok", "ok", "ok", "ok", "ok", "ok"]);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("gives the unit back on proof: good credentials can be checked again and again", async () => {
     const shared = deps();
     for (let i = 0; i < 5; i++) expect((await runCheck(input(), shared)).code).toBe("ok");

@@ -22,7 +22,12 @@ function unitOf(take: BudgetTake): LoginUnit {
 
 describe("the login budget in Redis", () => {
   it("allows 3 units per username in any 15 minutes, case-insensitively, and says when the next one frees up", async () => {
-    const budget = createRedisLoginBudget({ redis, prefix: uniquePrefix("budget"), now });
+    const budget = createRedisLoginBudget({
+      redis,
+      prefix: uniquePrefix("budget"),
+      now,
+      waitForInFlightMs: 0,
+    });
     clock = 1_000_000;
     unitOf(await budget.take("API@acme.example"));
     clock += MINUTE;
@@ -46,7 +51,9 @@ describe("the login budget in Redis", () => {
     const prefix = uniquePrefix("budget");
     const connections = Array.from({ length: 4 }, () => new Redis(testRedisUrl()));
     try {
-      const budgets = connections.map((connection) => createRedisLoginBudget({ redis: connection, prefix }));
+      const budgets = connections.map((connection) =>
+        createRedisLoginBudget({ redis: connection, prefix, waitForInFlightMs: 0 }),
+      );
       const takes = await Promise.all(
         Array.from({ length: 20 }, (_, i) => (budgets[i % 4] ?? budgets[0])?.take("bad@acme.example")),
       );
@@ -56,8 +63,41 @@ describe("the login budget in Redis", () => {
     }
   });
 
+  it("waits while the budget is spent only by logins in flight, and takes the unit one of them gives back", async () => {
+    const budget = createRedisLoginBudget({ redis, prefix: uniquePrefix("budget"), pollMs: 10 });
+    const units = [];
+    for (let i = 0; i < 3; i++) units.push(unitOf(await budget.take("busy@acme.example")));
+    const waiting = budget.take("busy@acme.example");
+    await budget.keep(units[0] as LoginUnit, "rejected");
+    await budget.giveBack(units[1] as LoginUnit);
+    const taken = unitOf(await waiting);
+    // The log holds a rejection and two logins in flight: the next take waits for both.
+    const next = budget.take("busy@acme.example");
+    expect((await budget.take("other@acme.example")).ok).toBe(true);
+    await budget.keep(units[2] as LoginUnit, "unknown");
+    await budget.keep(taken, "rejected");
+    expect(await next).toMatchObject({ ok: false, kind: "spent", spentOn: { rejections: 2, unknown: 1 } });
+  });
+
+  it("does not wait for a unit older than a login can be in flight (its worker died)", async () => {
+    clock = 11_000_000;
+    const budget = createRedisLoginBudget({ redis, prefix: uniquePrefix("budget"), now, inFlightMs: 5_000 });
+    for (let i = 0; i < 3; i++) unitOf(await budget.take("dead@acme.example"));
+    clock += 5_001;
+    expect(await budget.take("dead@acme.example")).toMatchObject({
+      ok: false,
+      kind: "spent",
+      spentOn: { rejections: 0, unknown: 3 },
+    });
+  });
+
   it("frees a unit given back on proof, and only that one", async () => {
-    const budget = createRedisLoginBudget({ redis, prefix: uniquePrefix("budget"), now });
+    const budget = createRedisLoginBudget({
+      redis,
+      prefix: uniquePrefix("budget"),
+      now,
+      waitForInFlightMs: 0,
+    });
     clock = 5_000_000;
     const proven = unitOf(await budget.take("u@acme.example"));
     unitOf(await budget.take("u@acme.example"));
@@ -70,7 +110,12 @@ describe("the login budget in Redis", () => {
   });
 
   it("says what the units went to: rejected logins, unknown outcomes, and units whose outcome was never written", async () => {
-    const budget = createRedisLoginBudget({ redis, prefix: uniquePrefix("budget"), now });
+    const budget = createRedisLoginBudget({
+      redis,
+      prefix: uniquePrefix("budget"),
+      now,
+      waitForInFlightMs: 0,
+    });
     clock = 7_000_000;
     await budget.keep(unitOf(await budget.take("u@acme.example")), "rejected");
     await budget.keep(unitOf(await budget.take("u@acme.example")), "unknown");
@@ -79,7 +124,12 @@ describe("the login budget in Redis", () => {
   });
 
   it("counts probes that ended without proof whatever the budget holds", async () => {
-    const budget = createRedisLoginBudget({ redis, prefix: uniquePrefix("budget"), now });
+    const budget = createRedisLoginBudget({
+      redis,
+      prefix: uniquePrefix("budget"),
+      now,
+      waitForInFlightMs: 0,
+    });
     clock = 9_000_000;
     await budget.spend("u@acme.example", "unknown");
     await budget.spend("u@acme.example", "rejected");
@@ -93,7 +143,7 @@ describe("the login budget in Redis", () => {
 
   it("keeps usernames out of key names, under the queue prefix (one Redis Cluster slot)", async () => {
     const prefix = uniquePrefix("budget");
-    const budget = createRedisLoginBudget({ redis, prefix, now });
+    const budget = createRedisLoginBudget({ redis, prefix, now, waitForInFlightMs: 0 });
     await budget.take("secret-looking-name@acme.example");
     const keys = await redis.keys(`${prefix}*`);
     expect(keys).toHaveLength(1);
