@@ -101,7 +101,9 @@ it("keeps the login unit of a worker SIGKILLed while its login is in flight: the
   const doomed = await fleet.start("doomed", "worker", { AUTOTASK_TIMEOUT_MS: "120000" });
   await fleet.submit(web, typedWrong);
   await holdCredentials(fleet, [victim]);
-  await fleet.start("rescuer", "worker");
+  // Its deadline says how long a unit without an outcome counts as in flight (2 s + a margin):
+  // past that, the killed worker's unit counts as a login with an unknown outcome.
+  await fleet.start("rescuer", "worker", { AUTOTASK_TIMEOUT_MS: "2000" });
   doomed.child.kill("SIGKILL");
   expect(await doomed.exited).toBeNull();
 
