@@ -29,8 +29,11 @@ export type BusySamples = {
   rateLimited: Record<string, number>;
 };
 
-/** Quiet on the Slack side long enough to cover a Retry-After of a second and the post after it. */
-const SETTLED_QUIET_MS = 3_000;
+/**
+ * Quiet on the Slack side long enough that no post is still pending: a Retry-After of a second,
+ * then the client's own backoff (the bot's WebClient waits up to 5 s between tries).
+ */
+const SETTLED_QUIET_MS = 6_000;
 
 function usernameOf(index: number): string {
   return (API_USERS[index % API_USERS.length] as { username: string }).username;
