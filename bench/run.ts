@@ -194,6 +194,8 @@ async function main(): Promise<void> {
   log(`Redis: ${redis.source} (${redis.url}); key prefixes ${Object.values(prefixes).join(", ")}`);
 
   const measured: Partial<Measured> = {};
+  /** Wall time of each phase, in seconds. */
+  const phaseSeconds: Record<string, number> = {};
   const failures: Record<string, number> = {};
   const collectFailures = async (group: Group) => {
     for (const [method, count] of Object.entries((await group.emulators.counts()).failures)) {
@@ -202,11 +204,20 @@ async function main(): Promise<void> {
   };
   const shared = { redisUrl: redis.url, signingSecret };
   try {
-    if (only.has("latency")) await latencyPhases();
-    if (only.has("verdict")) await verdictPhase();
-    if (only.has("busy")) await busyPhase();
-    if (only.has("throughput")) await throughputPhase();
-    if (only.has("memory")) await memoryPhase();
+    const phases: Record<(typeof PHASES)[number], () => Promise<void>> = {
+      latency: latencyPhases,
+      verdict: verdictPhase,
+      busy: busyPhase,
+      throughput: throughputPhase,
+      memory: memoryPhase,
+    };
+    for (const phase of PHASES) {
+      if (!only.has(phase)) continue;
+      const phaseStarted = Date.now();
+      await phases[phase]();
+      phaseSeconds[phase] = Math.round((Date.now() - phaseStarted) / 1_000);
+      log(`${phase}: ${phaseSeconds[phase]} s`);
+    }
   } finally {
     const deleted = await deletePrefixes(redis.url, Object.values(prefixes)).catch(() => 0);
     log(`deleted this run's ${deleted} Redis keys`);
@@ -331,6 +342,7 @@ async function main(): Promise<void> {
     command: "npm run bench",
     date: new Date(started).toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1_000),
+    phaseSeconds,
     quick: flags.quick,
     machine: {
       cpuModel: cpu[0]?.model ?? "unknown",
