@@ -5,7 +5,7 @@
  * from the Slack emulator's threads that nothing was lost, doubled or reordered, against the
  * thread of the same check run alone first in a quiet channel.
  */
-import type { EmulatorCounts } from "../emulators-server.js";
+import type { EmulatorCounts, MessageEvent } from "../emulators-server.js";
 import { wallClockMs } from "../lib/clock.js";
 import type { AppUnderTest, Emulators } from "../lib/context.js";
 import { nextViewIds } from "../lib/context.js";
@@ -57,6 +57,7 @@ export async function measureBusyChannel(
   const otherIndex = options.busyChecks;
   if (otherIndex >= referenceIndex) throw new Error("busy channel: not enough bench API users");
   const views = nextViewIds(options.busyChecks + 2);
+  let offFinal = () => {};
   await emulators.process.call("watch", true);
   try {
     // One check alone in a quiet channel: warms the worker up and gives the reference thread.
@@ -72,8 +73,8 @@ export async function measureBusyChannel(
 
     const before = await emulators.counts();
     const busyFinals: number[] = [];
-    const offFinal = emulators.process.on("final", (data) => {
-      const { channel, at } = data as { channel: string; at: number };
+    offFinal = emulators.process.on("final", (data) => {
+      const { channel, at } = data as MessageEvent;
       if (channel === CHANNEL_ID) busyFinals.push(at);
     });
     const otherFinal = nextMessage(emulators, "final", OTHER_CHANNEL_ID, 120_000);
@@ -96,7 +97,6 @@ export async function measureBusyChannel(
     if (refused) throw new Error(`busy channel: a submission answered ${refused.status}`);
     const otherAt = await otherFinal;
     await emulators.waitUntil("finals", before.finals + options.busyChecks + 1, 120_000);
-    offFinal();
     await emulators.process.call("settle", { quietMs: SETTLED_QUIET_MS, timeoutMs: 120_000 });
     const after: EmulatorCounts = await emulators.counts();
     const threads = await threadsIn(emulators, [CHANNEL_ID, OTHER_CHANNEL_ID]);
@@ -110,6 +110,7 @@ export async function measureBusyChannel(
       rateLimited: diff(after.rateLimited, before.rateLimited),
     };
   } finally {
+    offFinal();
     await emulators.process.call("watch", false);
   }
 }
