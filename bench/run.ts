@@ -1,10 +1,10 @@
 /**
- * `npm run bench`: the bot against its baselines on the same emulators and Redis, in one run.
- * Prints a table and writes every figure, its baseline, ratio, target and verdict, with the
- * machine it ran on, to bench/results/latest.json.
+ * `npm run bench`: the bot against its baselines (or a computed least time) on the same emulators
+ * and Redis, in one run. Prints a table and writes every figure, its baseline, ratio, target and
+ * verdict, with the machine it ran on, to bench/results/latest.json.
  *
- * Options: `--quick` (small counts, for trying the harness), `--cpu-prof DIR` (CPU profiles of the
- * bot and the baselines), `--out FILE`.
+ * Options: `--quick` (small counts, for trying the harness), `--only PHASE,...`, `--cpu-prof DIR`
+ * (CPU profiles of the bot and the baselines), `--out FILE`.
  */
 
 import { execFileSync } from "node:child_process";
@@ -16,23 +16,42 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { BareStartArgs } from "./baselines/bare-server.js";
 import type { BotStartArgs } from "./bot-server.js";
-import type { EmulatorEndpoints } from "./emulators-server.js";
-import { buildFigures, type Measured, problemsOf } from "./figures.js";
+import type { EmulatorEndpoints, EmulatorSettings } from "./emulators-server.js";
+import { buildFigures, detailsOf, type Measured, problemsOf } from "./figures.js";
 import { type AppUnderTest, type Emulators, emulatorsOf } from "./lib/context.js";
+import type { UpstreamLatency } from "./lib/critical-path.js";
 import { BenchProcess } from "./lib/ipc.js";
 import { createSlackSender } from "./lib/load.js";
 import { deletePrefixes, findBenchRedis } from "./lib/redis.js";
 import { renderTable } from "./lib/report.js";
 import { measureSlashAcks, measureSubmissionAcks } from "./phases/acks.js";
+import { measureBusyChannel } from "./phases/busy.js";
 import { measureIdle } from "./phases/idle.js";
 import { measureMemory } from "./phases/memory.js";
 import { measureThroughput } from "./phases/throughput.js";
+import { measureTimeToVerdict, type VerdictSamples } from "./phases/verdict.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Requests in flight from "Slack", for every latency and throughput phase. */
 const CONCURRENCY = 20;
 /** The bot's default WORKER_CONCURRENCY; the bare pipeline uses the same. */
 const WORKER_CONCURRENCY = 10;
+/** Upstream latency of the time-to-verdict and busy-channel phases (issue 12's setting). */
+const UPSTREAM_LATENCY: UpstreamLatency = { autotaskMs: 150, slackMs: 30 };
+/** Entities probed per check in the time-to-verdict runs; the busy-channel phase uses the first. */
+const ENTITY_SETS = [
+  ["Companies", "Tickets", "Contacts", "Resources"],
+  ["Companies", "Tickets", "Contacts", "Resources", "Projects", "Tasks", "Contracts", "ConfigurationItems"],
+] as const;
+/** Slack's per-channel chat.postMessage limit, as the busy-channel phase enforces it. */
+const POST_RATE_LIMIT = { perSecond: 1, burst: 5 };
+/** The emulators' settings for {@link UPSTREAM_LATENCY}. */
+const UPSTREAM: EmulatorSettings = {
+  autotaskLatencyMs: UPSTREAM_LATENCY.autotaskMs,
+  slackLatencyMs: UPSTREAM_LATENCY.slackMs,
+};
+/** Checks submitted together in the busy channel. */
+const BUSY_CHECKS = 6;
 
 const { values: flags } = parseArgs({
   options: {
@@ -43,7 +62,7 @@ const { values: flags } = parseArgs({
   },
 });
 const scale = flags.quick ? 0.1 : 1;
-const PHASES = ["latency", "throughput", "memory"] as const;
+const PHASES = ["latency", "verdict", "busy", "throughput", "memory"] as const;
 const only = new Set(flags.only?.split(",") ?? PHASES);
 for (const phase of only) {
   if (!(PHASES as readonly string[]).includes(phase)) throw new Error(`--only takes ${PHASES.join(",")}`);
@@ -62,11 +81,11 @@ function profileFlags(name: string): string[] {
   return ["--cpu-prof", `--cpu-prof-dir=${dir}`];
 }
 
-async function startEmulators(label: string): Promise<Emulators> {
+async function startEmulators(label: string, settings: EmulatorSettings = {}): Promise<Emulators> {
   const process = BenchProcess.start(resolve(here, "emulators-server.ts"), {
     nodeFlags: profileFlags(`emulators-${label}`),
   });
-  return emulatorsOf(process, await process.call<EmulatorEndpoints>("start"));
+  return emulatorsOf(process, await process.call<EmulatorEndpoints>("start", settings));
 }
 
 type Shared = { redisUrl: string; signingSecret: string; prefixes: { bot: string; bare: string } };
@@ -81,17 +100,22 @@ type Group = {
   stop(): Promise<void>;
 };
 
-/**
- * @param split run the bot as the compose deployment does: a web process (measured) and a
- * separate worker process draining its queue, instead of one process doing both.
- */
-async function startGroup(
-  shared: Shared,
-  label: string,
-  withBaselines: boolean,
-  split = false,
-): Promise<Group> {
-  const emulators = await startEmulators(label);
+type GroupOptions = {
+  /** Start the baselines too. @defaultValue false */
+  baselines?: boolean;
+  /**
+   * Run the bot as the compose deployment does: a web process (measured) and a separate worker
+   * process draining its queue, instead of one process doing both. @defaultValue false
+   */
+  split?: boolean;
+  emulators?: EmulatorSettings;
+  /** Extra environment of the bot, e.g. AUTOTASK_REQUIRED_ENTITIES. */
+  botEnv?: Record<string, string>;
+};
+
+async function startGroup(shared: Shared, label: string, options: GroupOptions = {}): Promise<Group> {
+  const { baselines: withBaselines = false, split = false } = options;
+  const emulators = await startEmulators(label, options.emulators);
   const common = {
     slackApiUrl: emulators.endpoints.slackApiUrl,
     autotaskOrigin: emulators.endpoints.autotaskOrigin,
@@ -104,12 +128,15 @@ async function startGroup(
     const { eventsUrl } = await process.call<{ eventsUrl: string }>("start", args);
     return { name, process, sender: createSlackSender(eventsUrl, shared.signingSecret, CONCURRENCY) };
   };
-  const splitEnv = split ? { CREDENTIALS_KEY: randomBytes(32).toString("base64") } : undefined;
+  const botEnv = {
+    ...options.botEnv,
+    ...(split ? { CREDENTIALS_KEY: randomBytes(32).toString("base64") } : {}),
+  };
   const bot = await start("bot", {
     ...common,
     prefix: shared.prefixes.bot,
     role: split ? "web" : "all",
-    env: splitEnv,
+    env: botEnv,
   });
   const startWorker = split
     ? async () => {
@@ -117,7 +144,7 @@ async function startGroup(
           ...common,
           prefix: shared.prefixes.bot,
           role: "worker",
-          env: splitEnv,
+          env: botEnv,
         });
         return async () => {
           await worker.sender.close();
@@ -167,6 +194,8 @@ async function main(): Promise<void> {
   log(`Redis: ${redis.source} (${redis.url}); key prefixes ${Object.values(prefixes).join(", ")}`);
 
   const measured: Partial<Measured> = {};
+  /** Wall time of each phase, in seconds. */
+  const phaseSeconds: Record<string, number> = {};
   const failures: Record<string, number> = {};
   const collectFailures = async (group: Group) => {
     for (const [method, count] of Object.entries((await group.emulators.counts()).failures)) {
@@ -175,9 +204,20 @@ async function main(): Promise<void> {
   };
   const shared = { redisUrl: redis.url, signingSecret };
   try {
-    if (only.has("latency")) await latencyPhases();
-    if (only.has("throughput")) await throughputPhase();
-    if (only.has("memory")) await memoryPhase();
+    const phases: Record<(typeof PHASES)[number], () => Promise<void>> = {
+      latency: latencyPhases,
+      verdict: verdictPhase,
+      busy: busyPhase,
+      throughput: throughputPhase,
+      memory: memoryPhase,
+    };
+    for (const phase of PHASES) {
+      if (!only.has(phase)) continue;
+      const phaseStarted = Date.now();
+      await phases[phase]();
+      phaseSeconds[phase] = Math.round((Date.now() - phaseStarted) / 1_000);
+      log(`${phase}: ${phaseSeconds[phase]} s`);
+    }
   } finally {
     const deleted = await deletePrefixes(redis.url, Object.values(prefixes)).catch(() => 0);
     log(`deleted this run's ${deleted} Redis keys`);
@@ -186,7 +226,7 @@ async function main(): Promise<void> {
 
   async function latencyPhases() {
     // Latencies: the bot and the bare Bolt app side by side on one pair of emulators.
-    const group = await startGroup({ ...shared, prefixes }, "latency", true);
+    const group = await startGroup({ ...shared, prefixes }, "latency", { baselines: true });
     const apps = [group.bot, group.bare as AppUnderTest] as const;
     const [bot, bare] = apps;
     log("slash command acks (bot and bare Bolt, alternating)");
@@ -211,7 +251,10 @@ async function main(): Promise<void> {
 
     // The web role alone, as deployed with compose: its checks are drained by a separate worker
     // process after each round, so the ack is measured on a machine as quiet as the bare app's.
-    const split = await startGroup({ ...shared, prefixes }, "latency-split", true, true);
+    const split = await startGroup({ ...shared, prefixes }, "latency-split", {
+      baselines: true,
+      split: true,
+    });
     log(
       "submission acks, web role; a worker process drains each round after it (bot and bare Bolt, alternating)",
     );
@@ -225,9 +268,49 @@ async function main(): Promise<void> {
     await split.stop();
   }
 
+  async function verdictPhase() {
+    const runs: VerdictSamples[] = [];
+    for (const entities of ENTITY_SETS) {
+      log(
+        `time to verdict: one check at a time, ${entities.length} entities, Autotask answering in ` +
+          `${UPSTREAM_LATENCY.autotaskMs} ms and Slack in ${UPSTREAM_LATENCY.slackMs} ms`,
+      );
+      const group = await startGroup({ ...shared, prefixes }, `verdict-${entities.length}`, {
+        emulators: UPSTREAM,
+        botEnv: { AUTOTASK_REQUIRED_ENTITIES: entities.join(",") },
+      });
+      runs.push(
+        await measureTimeToVerdict(group.bot, group.emulators, {
+          entities: entities.length,
+          checks: Math.max(8, Math.round(30 * scale)),
+          warmup: 3,
+        }),
+      );
+      await collectFailures(group);
+      await group.stop();
+    }
+    measured.verdict = { latency: UPSTREAM_LATENCY, runs };
+  }
+
+  async function busyPhase() {
+    const entities = ENTITY_SETS[0];
+    log(
+      `busy channel: ${BUSY_CHECKS} checks in one channel and one in another, submitted together; ` +
+        `Slack allowing ${POST_RATE_LIMIT.perSecond} post/s per channel, bursts of ${POST_RATE_LIMIT.burst}`,
+    );
+    const group = await startGroup({ ...shared, prefixes }, "busy", {
+      emulators: { ...UPSTREAM, postRateLimit: POST_RATE_LIMIT },
+      botEnv: { AUTOTASK_REQUIRED_ENTITIES: entities.join(",") },
+    });
+    const samples = await measureBusyChannel(group.bot, group.emulators, { busyChecks: BUSY_CHECKS });
+    measured.busy = { latency: UPSTREAM_LATENCY, postRateLimit: POST_RATE_LIMIT, samples };
+    await collectFailures(group);
+    await group.stop();
+  }
+
   async function throughputPhase() {
     // Fresh emulators and apps: the emulators' message store grows with every check.
-    const group = await startGroup({ ...shared, prefixes }, "e2e", true);
+    const group = await startGroup({ ...shared, prefixes }, "e2e", { baselines: true });
     await group.bare?.process.call("setMode", "enqueue");
     log("end-to-end throughput (bot and bare pipeline, alternating)");
     measured.throughput = await measureThroughput([group.bot, group.bare as AppUnderTest], group.emulators, {
@@ -242,11 +325,7 @@ async function main(): Promise<void> {
 
   async function memoryPhase() {
     log("memory over 5,000 checks (a fresh bot alone)");
-    const group = await startGroup(
-      { ...shared, prefixes: { ...prefixes, bot: prefixes.memory } },
-      "memory",
-      false,
-    );
+    const group = await startGroup({ ...shared, prefixes: { ...prefixes, bot: prefixes.memory } }, "memory");
     measured.memory = await measureMemory(group.bot, group.emulators, {
       warmup: n(200),
       concurrency: CONCURRENCY,
@@ -263,6 +342,7 @@ async function main(): Promise<void> {
     command: "npm run bench",
     date: new Date(started).toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1_000),
+    phaseSeconds,
     quick: flags.quick,
     machine: {
       cpuModel: cpu[0]?.model ?? "unknown",
@@ -280,6 +360,7 @@ async function main(): Promise<void> {
       logLevel: "info, to /dev/null",
     },
     figures,
+    details: detailsOf(measured),
     problems: problemsOf(measured, failures),
   };
   mkdirSync(dirname(flags.out), { recursive: true });

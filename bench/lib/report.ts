@@ -12,8 +12,9 @@ export type Target =
 export type FigureInput = {
   id: string;
   label: string;
-  unit: "ms" | "checks/s" | "MB";
+  unit: "ms" | "checks/s" | "MB" | "lines" | "checks" | "calls";
   value: number;
+  /** What the value is set against: another app's figure, or a computed least value (e.g. a critical path). */
   baseline?: { label: string; value: number };
   target?: Target;
   /** How many samples the figure summarizes. */

@@ -5,6 +5,7 @@ export type Summary = {
   n: number;
   /** Milliseconds, nearest-rank percentiles. */
   p50: number;
+  p90: number;
   p99: number;
   mean: number;
   max: number;
@@ -23,6 +24,7 @@ export function summarize(samples: readonly number[]): Summary {
   return {
     n: sorted.length,
     p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
     p99: percentile(sorted, 99),
     mean: sorted.length === 0 ? Number.NaN : total / sorted.length,
     max: sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] as number),

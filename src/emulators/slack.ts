@@ -50,6 +50,10 @@ export type SlackEmulatorOptions = {
   teamId?: string;
   /** @defaultValue "UBOT" */
   botUserId?: string;
+  /** Added before every Web API answer, in milliseconds. @defaultValue 0 */
+  latencyMs?: number;
+  /** Per-channel limit on chat.postMessage (posts per second, burst), answered HTTP 429 with Retry-After. @defaultValue none */
+  postRateLimit?: { perSecond: number; burst: number };
 };
 
 type ResponseUrl = { channelId: string; uses: number; expiresAt: number };

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { toFigure } from "../../bench/lib/report.js";
+import { buildFigures, busyFigures, TARGETS, verdictFigures } from "../../bench/figures.js";
+import { criticalPath } from "../../bench/lib/critical-path.js";
+import type { CpuProfile } from "../../bench/lib/profile.js";
+import { summarizeProfile } from "../../bench/lib/profile.js";
+import { type Figure, toFigure } from "../../bench/lib/report.js";
 import { percentile, round, summarize } from "../../bench/lib/stats.js";
+import { lostCount, type ThreadView, threadLines, verifyThreads } from "../../bench/lib/threads.js";
+import type { BusySamples } from "../../bench/phases/busy.js";
+import type { ThroughputRun } from "../../bench/phases/throughput.js";
 
 describe("bench statistics", () => {
   it("takes nearest-rank percentiles", () => {
@@ -12,7 +19,8 @@ describe("bench statistics", () => {
   });
 
   it("summarizes unsorted samples", () => {
-    expect(summarize([3, 1, 2, 10])).toEqual({ n: 4, p50: 2, p99: 10, mean: 4, max: 10 });
+    expect(summarize([3, 1, 2, 10])).toEqual({ n: 4, p50: 2, p90: 10, p99: 10, mean: 4, max: 10 });
+    expect(summarize(Array.from({ length: 10 }, (_, i) => 10 - i)).p90).toBe(9);
   });
 
   it.each([
@@ -49,5 +57,224 @@ describe("bench figures", () => {
       }).pass;
     expect(at(55)).toBe(true);
     expect(at(61)).toBe(false);
+  });
+});
+
+const byId = (figures: Figure[], id: string): Figure => {
+  const figure = figures.find((f) => f.id === id);
+  if (!figure) throw new Error(`no figure ${id} in ${figures.map((f) => f.id).join(", ")}`);
+  return figure;
+};
+
+describe("issue 12 targets", () => {
+  const run = (checks: number, seconds: number, cpuMs: number): ThroughputRun => ({
+    checks,
+    seconds,
+    perSecond: checks / seconds,
+    badAnswers: 0,
+    cpuMsPerCheck: { app: cpuMs, emulators: 1 },
+  });
+
+  it("judges checks/s against half the bare pipeline's and CPU per check against twice its", () => {
+    const figures = (botPerSecond: number, botCpu: number) =>
+      buildFigures({
+        throughput: { bot: [run(botPerSecond * 10, 10, botCpu)], bare: [run(1_000, 10, 2)] },
+      });
+    const good = figures(50, 4);
+    expect(byId(good, "e2e_checks_per_second")).toMatchObject({
+      ratio: 0.5,
+      pass: true,
+      target: "ratio >= 0.5",
+    });
+    expect(byId(good, "cpu_ms_per_check")).toMatchObject({ ratio: 2, pass: true, target: "ratio <= 2" });
+    const bad = figures(49, 4.1);
+    expect(byId(bad, "e2e_checks_per_second").pass).toBe(false);
+    expect(byId(bad, "cpu_ms_per_check").pass).toBe(false);
+  });
+
+  it("judges the slash-command ack p99 against 1.1 times bare Bolt's", () => {
+    const slash = (bot: number) => buildFigures({ slash: { bot: [bot], bare: [100], badAnswers: 0 } });
+    expect(byId(slash(110), "slash_ack_p99")).toMatchObject({ pass: true, target: "ratio <= 1.1" });
+    expect(byId(slash(111), "slash_ack_p99").pass).toBe(false);
+  });
+
+  it("computes the critical path from the configured latencies", () => {
+    expect(criticalPath({ autotaskMs: 150, slackMs: 30 }).ms).toBe(480);
+    expect(criticalPath({ autotaskMs: 100, slackMs: 10 })).toEqual({
+      ms: 310,
+      describe: "critical path 3×100+10",
+    });
+  });
+
+  it("passes time to verdict at 1.15 times the critical path and fails past it, for every entity count", () => {
+    const latency = { autotaskMs: 150, slackMs: 30 };
+    const figures = verdictFigures(latency, [
+      { entities: 4, toParent: [40, 40], toFinal: [552, 552] },
+      { entities: 8, toParent: [40, 40], toFinal: [553, 553] },
+    ]);
+    expect(byId(figures, "verdict_4_entities_p50")).toMatchObject({
+      baseline: 480,
+      baselineLabel: "critical path 3×150+30",
+      ratio: 1.15,
+      pass: true,
+    });
+    expect(byId(figures, "verdict_8_entities_p50").pass).toBe(false);
+    // p90 is shown against the same reference, without a verdict of its own.
+    expect(byId(figures, "verdict_4_entities_p90")).toMatchObject({ baseline: 480, pass: null });
+  });
+});
+
+const reference: ThreadView = {
+  text: "done",
+  username: "api19@bench.example",
+  outcome: "ok",
+  replies: [
+    "📥 Queued (request `59e83fe1-29d7-4443-b84e-9b407867ddcb`).",
+    "✅ Domain: ww15\n✅ Zone: api19@bench.example lives in ww15",
+    "✅ Credentials: 19 of 10,000 requests",
+    "Done: ✅ works",
+  ],
+};
+const threadOf = (username: string, replies: string[], finished = true): ThreadView => ({
+  text: `Checking ${username}`,
+  username: finished ? username : undefined,
+  outcome: finished ? "ok" : undefined,
+  replies,
+});
+const intact = (username: string) =>
+  threadOf(username, [
+    "📥 Queued (request `0f9e83fe-29d7-4443-b84e-9b407867dd00`).",
+    `✅ Domain: ww15\n✅ Zone: ${username} lives in ww15`,
+    "✅ Credentials: 3 of 10,000 requests",
+    "Done: ✅ works",
+  ]);
+const users = ["api0@bench.example", "api1@bench.example"];
+
+describe("busy-channel thread verification", () => {
+  it("accepts threads that read as the reference, however the lines are split into replies", () => {
+    const merged = threadOf("api1@bench.example", [
+      "📥 Queued (request `0f9e83fe-29d7-4443-b84e-9b407867dd00`).\n✅ Domain: ww15",
+      "✅ Zone: api1@bench.example lives in ww15\n✅ Credentials: 7 of 10,000 requests\nDone: ✅ works",
+    ]);
+    const verdict = verifyThreads(reference, [intact(users[0] as string), merged], users);
+    expect(verdict).toEqual({
+      checks: 2,
+      missingParents: [],
+      extraParents: 0,
+      notFinal: [],
+      lost: [],
+      outOfOrder: [],
+    });
+    expect(threadLines(merged.replies)).toEqual(threadLines(reference.replies));
+  });
+
+  it("counts a reply that never reached the thread as lost", () => {
+    const dropped = intact(users[1] as string);
+    dropped.replies.splice(2, 1);
+    const verdict = verifyThreads(reference, [intact(users[0] as string), dropped], users);
+    expect(verdict.lost).toEqual([{ username: users[1], lines: ["✅ Credentials: # of #,# requests"] }]);
+    expect(lostCount(verdict, reference)).toBe(1);
+  });
+
+  it("finds replies out of order", () => {
+    const swapped = intact(users[0] as string);
+    swapped.replies.reverse();
+    expect(verifyThreads(reference, [swapped, intact(users[1] as string)], users).outOfOrder).toEqual([
+      users[0],
+    ]);
+  });
+
+  it("finds a second parent, a missing one, and one never finished", () => {
+    const doubled = verifyThreads(reference, [intact(users[0] as string), intact(users[0] as string)], users);
+    expect(doubled).toMatchObject({ extraParents: 1, missingParents: [users[1]] });
+    expect(lostCount(doubled, reference)).toBe(threadLines(reference.replies).length);
+    const pending = threadOf(users[1] as string, intact(users[1] as string).replies, false);
+    expect(verifyThreads(reference, [intact(users[0] as string), pending], users).notFinal).toEqual([
+      users[1],
+    ]);
+  });
+});
+
+describe("busy-channel figures", () => {
+  const samples = (overrides: Partial<BusySamples>): BusySamples => ({
+    busyChecks: 6,
+    busyFinals: [2_000, 12_000, 9_000],
+    otherFinal: 1_500,
+    busyVerdict: verifyThreads(reference, users.map(intact), users),
+    otherVerdict: verifyThreads(reference, [intact("api6@bench.example")], ["api6@bench.example"]),
+    reference,
+    rateLimited: { "chat.postMessage": 4 },
+    ...overrides,
+  });
+
+  it("passes the busy channel at 12 s and the other channel at 1.5 s, with nothing lost", () => {
+    const figures = busyFigures(samples({}));
+    expect(figures.map((f) => [f.id, f.value, f.pass])).toEqual([
+      ["busy_last_final", 12_000, true],
+      ["busy_other_channel_final", 1_500, true],
+      ["busy_lines_lost", 0, true],
+      ["busy_checks_without_one_finished_parent", 0, true],
+      ["busy_threads_out_of_order", 0, true],
+    ]);
+    expect(byId(figures, "busy_last_final").note).toBe("answered 429: 4 chat.postMessage");
+  });
+
+  it("fails past either time, and on a lost line", () => {
+    const dropped = intact(users[1] as string);
+    dropped.replies.pop();
+    const figures = busyFigures(
+      samples({
+        busyFinals: [12_001],
+        otherFinal: 1_501,
+        busyVerdict: verifyThreads(reference, [intact(users[0] as string), dropped], users),
+      }),
+    );
+    expect(figures.filter((f) => f.pass === false).map((f) => f.id)).toEqual([
+      "busy_last_final",
+      "busy_other_channel_final",
+      "busy_lines_lost",
+    ]);
+    expect(byId(figures, "busy_lines_lost").note).toBe(`${users[1]}: Done: ✅ works`);
+  });
+
+  it("keeps the targets issue 12 sets", () => {
+    expect(TARGETS).toMatchObject({
+      verdictRatio: 1.15,
+      busyLastFinalMs: 12_000,
+      otherChannelFinalMs: 1_500,
+      cpuRatio: 2,
+      throughputRatio: 0.5,
+      slashAckRatio: 1.1,
+    });
+  });
+});
+
+describe("CPU profile summary", () => {
+  it("charges time spent in libraries and natives to the nearest src/ function that called them", () => {
+    const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({
+      id,
+      callFrame: { functionName, url, lineNumber: 0 },
+      children,
+    });
+    const profile: CpuProfile = {
+      nodes: [
+        frame(1, "(root)", "", [2, 5, 6]),
+        frame(2, "post", "file:///app/src/slack/notifier.ts", [3]),
+        frame(3, "apiCall", "file:///app/node_modules/@slack/web-api/dist/WebClient.js", [4]),
+        frame(4, "writev", ""),
+        frame(5, "(idle)", ""),
+        frame(6, "(garbage collector)", ""),
+      ],
+      samples: [4, 4, 3, 5, 5, 5, 6, 2],
+      timeDeltas: [100, 100, 100, 1_000, 1_000, 1_000, 50, 10],
+    };
+    const summary = summarizeProfile(profile);
+    expect(summary.busyUs).toBe(360);
+    expect(Object.fromEntries(summary.byOwnCaller)).toEqual({
+      "(writev) <- post src/slack/notifier.ts": 200,
+      "@slack/web-api <- post src/slack/notifier.ts": 100,
+      "(garbage collector) <- (no src/ caller)": 50,
+    });
+    expect(summary.byPlace.get("src/slack/notifier.ts")).toBe(10);
   });
 });
