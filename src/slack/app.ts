@@ -1,8 +1,10 @@
 /** The Bolt app: HTTP receiver at POST /slack/events (signed requests only), or Socket Mode. */
 import { App, type BlockButtonAction, HTTPReceiver, LogLevel, type ViewSubmitAction } from "@slack/bolt";
+import { ErrorCode, WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { OpsRoute } from "../ops/http.js";
 import { type Logger, toSlackLogger } from "../ops/logger.js";
+import type { RolesLookup } from "./authorize.js";
 import { COMMAND, type createCommandHandler } from "./command.js";
 import { RETRY_ACTION_ID } from "./messages.js";
 import { CONNECT_CALLBACK_ID } from "./modal.js";
@@ -34,8 +36,45 @@ export type SlackApp = {
   stop(): Promise<void>;
 };
 
-/** Views.open must happen inside the trigger's 3 s: no retries from the web role. */
-const WEB_CLIENT_OPTIONS = { retryConfig: { retries: 0 }, timeout: 2_500, fetch: undiciFetch };
+/**
+ * Views.open must happen inside the trigger's 3 s: no retries from the web role, and a 429 is
+ * answered at once. Without `rejectRateLimitedCalls` WebClient waits out the whole Retry-After
+ * with its queue paused, holding every later call of the client (ack path included).
+ */
+const WEB_CLIENT_OPTIONS = {
+  retryConfig: { retries: 0 },
+  timeout: 2_500,
+  rejectRateLimitedCalls: true,
+  fetch: undiciFetch,
+};
+
+/**
+ * The web role's users.info client, separate from the app's: a lookup Slack rate-limits is
+ * answered at once (`rejectRateLimitedCalls`) and never shares a queue with views.open.
+ */
+export function createRolesClient(slack: Config["slack"], logger: Logger): WebClient {
+  return new WebClient(slack.botToken, {
+    ...WEB_CLIENT_OPTIONS,
+    timeout: 1_000,
+    logger: toSlackLogger(logger, "web-api"),
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+  });
+}
+
+/** users.info through `client`, a 429 as a value (the authorizer's `lookupRoles`). */
+export async function lookupRolesWith(client: WebClient, userId: string): Promise<RolesLookup> {
+  try {
+    const reply = await client.users.info({ user: userId });
+    return {
+      isAdmin: Boolean(reply.user?.is_admin),
+      isOwner: Boolean(reply.user?.is_owner || reply.user?.is_primary_owner),
+    };
+  } catch (error) {
+    const { code, retryAfter } = error as { code?: string; retryAfter?: number };
+    if (code === ErrorCode.RateLimitedError) return { rateLimitedForMs: (retryAfter ?? 1) * 1_000 };
+    throw error;
+  }
+}
 /**
  * Socket Mode's own client, for `apps.connections.open` on every (re)connect. It keeps Socket
  * Mode's default retries (no `retryConfig`): with the web role's "no retries", one failed call

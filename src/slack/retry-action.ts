@@ -3,7 +3,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import type { AuthorizedUsers } from "../config.js";
 import { withDeadline } from "../ops/deadline.js";
 import type { RetryPrefills } from "../state/retry-prefill.js";
-import type { Authorizer } from "./authorize.js";
+import { type Authorizer, retryWhen, unverifiableCause } from "./authorize.js";
 import { renderRefusal } from "./messages.js";
 import { buildConnectModal, type ModalPrefill } from "./modal.js";
 
@@ -36,7 +36,7 @@ export function createRetryActionHandler({
         replace_original: false,
         ...(allowed.reason === "unverifiable"
           ? {
-              text: "I couldn't check whether you may run this command (Slack did not answer in time). Please press Fix and retry again in a moment.",
+              text: `I couldn't check whether you may run this command (${unverifiableCause(allowed)}). Please press Fix and retry again ${retryWhen(allowed)}.`,
             }
           : renderRefusal(policy, body.user.id)),
       });

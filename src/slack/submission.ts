@@ -9,7 +9,7 @@ import type { CheckJob } from "../queue/jobs.js";
 import type { EnqueueResult } from "../queue/producer.js";
 import type { SecretScrubber } from "../security/redact.js";
 import type { Admission } from "./admission.js";
-import type { Authorizer } from "./authorize.js";
+import { type Authorizer, retryWhen, unverifiableCause } from "./authorize.js";
 import { renderEnqueueFailed } from "./messages.js";
 import { BLOCK_IDS, buildSubmittedView, decodeMetadata, parseSubmission } from "./modal.js";
 
@@ -64,7 +64,7 @@ export function createSubmissionHandler(deps: SubmissionDeps) {
       await ack(
         fieldError(
           allowed.reason === "unverifiable"
-            ? "I couldn't check whether you may run this check (Slack did not answer in time). Nothing you typed is lost: press Check again in a moment."
+            ? `I couldn't check whether you may run this check (${unverifiableCause(allowed)}). Nothing you typed is lost: press Check again ${retryWhen(allowed)}.`
             : "You are not allowed to run this check. Ask a workspace admin for access.",
         ),
       );
