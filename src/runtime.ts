@@ -3,11 +3,13 @@
  * worker, notifier) from the parsed config, and stops them gracefully. The CLI's `start`, the
  * offline demo and the end-to-end tests all run the bot through here.
  */
+import { WebClient } from "@slack/web-api";
 import type { Config, Role } from "./config.js";
 import { rejectAfter } from "./ops/deadline.js";
 import { type OpsServer, opsRoutes, type ReadinessCheck, startOpsServer } from "./ops/http.js";
-import type { Logger } from "./ops/logger.js";
+import { type Logger, toSlackLogger } from "./ops/logger.js";
 import { createMetrics, type Metrics } from "./ops/metrics.js";
+import { createOutboundDispatcher } from "./ops/proxy.js";
 import { createCheckProducer } from "./queue/producer.js";
 import { connectRedis, pingRedis } from "./queue/redis.js";
 import type { RoleContext } from "./roles/context.js";
@@ -16,6 +18,8 @@ import { startWorkerRole, type WorkerRole } from "./roles/worker-role.js";
 import { processScrubber, type SecretScrubber } from "./security/redact.js";
 import type { SlackApp } from "./slack/app.js";
 import { slackErrorCode } from "./slack/notifier.js";
+import { createSlackLink, rejectedTokenLine } from "./slack/slack-link.js";
+import { createUndiciFetch } from "./slack/undici-fetch.js";
 import { createRecentResults } from "./state/recent-results.js";
 import { createRetryPrefills } from "./state/retry-prefill.js";
 
@@ -33,19 +37,70 @@ export type RuntimeOptions = {
    * job's first retry (@defaultValue 5_000); `autotask` the retry policy of each request inside a check.
    */
   retry?: RoleContext["retry"];
+  /** Test hook: wait before the first retry of an unreachable Slack at start-up. @defaultValue 1_000 */
+  slackRetryDelayMs?: number;
 };
+
+/** Slack refused the bot token at start-up: nothing was started. `message` is the line to show. */
+export class SlackTokenRejectedError extends Error {
+  constructor(readonly slackError: string) {
+    super(rejectedTokenLine(slackError));
+    this.name = "SlackTokenRejectedError";
+  }
+}
 
 export type Runtime = {
   /** The HTTP port of /slack/events and the ops endpoints, when listening. */
   port: number | null;
   metrics: Metrics;
+  /**
+   * Resolves with one line saying why, when the process must stop on its own (Slack refused the
+   * token on a retry after start-up). Never rejects; stays pending otherwise.
+   */
+  fatal: Promise<string>;
   /** Stops taking requests, lets active checks finish within `graceMs`, then closes Redis. */
   stop(graceMs?: number): Promise<void>;
 };
 
+/** The link logs one line per failed attempt itself: WebClient's own warning would be a second. */
+function quietWarnings(slackLogger: ReturnType<typeof toSlackLogger>): ReturnType<typeof toSlackLogger> {
+  return { ...slackLogger, warn: (...parts: unknown[]) => slackLogger.debug(...parts) };
+}
+
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, role, logger } = options;
   const prefix = config.queuePrefix;
+
+  // One dispatcher for every outbound request: the proxy of HTTPS_PROXY / NO_PROXY, if any.
+  const dispatcher = createOutboundDispatcher(config.proxy);
+  const slackFetch = createUndiciFetch(dispatcher);
+  // The token is checked before anything starts: a refused token stops start-up with one line;
+  // an unreachable Slack is retried in the background while /readyz says so.
+  let reportFatal: (line: string) => void = () => {};
+  const fatal = new Promise<string>((resolve) => {
+    reportFatal = resolve;
+  });
+  const slackApiUrl = config.slack.apiUrl ?? "https://slack.com/api/";
+  const slackLink = createSlackLink({
+    client: new WebClient(config.slack.botToken, {
+      slackApiUrl,
+      fetch: slackFetch,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: 10_000,
+      logger: quietWarnings(toSlackLogger(logger, "web-api")),
+    }),
+    host: new URL(slackApiUrl).host,
+    logger,
+    onRejected: (error) => reportFatal(rejectedTokenLine(error)),
+    initialDelayMs: options.slackRetryDelayMs,
+  });
+  const firstProbe = await slackLink.connect();
+  if (firstProbe.kind === "rejected") {
+    slackLink.stop();
+    await dispatcher?.close();
+    throw new SlackTokenRejectedError(firstProbe.error);
+  }
 
   const redis = connectRedis(config.redis, "fail-fast");
   redis.on("error", (error: Error) => logger.debug({ err: error.message }, "redis connection error"));
@@ -66,9 +121,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     prefills: createRetryPrefills(redis, prefix),
     stall: options.stall,
     retry: options.retry,
+    dispatcher,
+    slackFetch,
+    slackIdentity: () => slackLink.identity(),
   };
 
   const readiness: ReadinessCheck[] = [
+    slackLink.readiness,
     {
       name: "redis",
       check: async () =>
@@ -90,7 +149,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   return {
     port,
     metrics,
+    fatal,
     async stop(graceMs = 20_000) {
+      slackLink.stop();
       // 1. Stop taking requests. 2. Let active checks finish (bounded). 3. Close Redis. Each step
       // is bounded too: a shutdown with Redis gone must not hang.
       if (web) {
@@ -102,6 +163,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       if (opsServer) await rejectAfter(opsServer.close(), 2_000).catch(() => {});
       await rejectAfter(producer.close(), 2_000).catch(() => {});
       await rejectAfter(redis.quit(), 1_000).catch(() => redis.disconnect());
+      if (dispatcher) await rejectAfter(dispatcher.close(), 1_000).catch(() => {});
     },
   };
 }

@@ -26,7 +26,7 @@ export async function startWebRole(
     limits: config.limits,
   });
   // users.info has a client of its own: a 429 on it must not hold views.open of anyone else.
-  const rolesClient = createRolesClient(config.slack, logger);
+  const rolesClient = createRolesClient(config.slack, logger, context.slackFetch);
   const authorize = createAuthorizer(config.authorizedUsers, {
     lookupRoles: (userId) => lookupRolesWith(rolesClient, userId),
   });
@@ -34,6 +34,8 @@ export async function startWebRole(
     slack: config.slack,
     logger,
     opsRoutes: context.opsRoutes,
+    fetch: context.slackFetch,
+    identity: context.slackIdentity,
     handlers: {
       command: createCommandHandler({
         authorize,

@@ -9,8 +9,9 @@ import { COMMAND, type createCommandHandler } from "./command.js";
 import { RETRY_ACTION_ID } from "./messages.js";
 import { CONNECT_CALLBACK_ID } from "./modal.js";
 import type { createRetryActionHandler } from "./retry-action.js";
+import type { SlackIdentity } from "./slack-link.js";
 import type { createSubmissionHandler } from "./submission.js";
-import { undiciFetch } from "./undici-fetch.js";
+import { type UndiciFetch, undiciFetch } from "./undici-fetch.js";
 
 type BoltApp = App;
 
@@ -26,6 +27,10 @@ export type SlackAppOptions = {
   handlers: SlackHandlers;
   /** /healthz, /readyz, /metrics on the receiver's port (HTTP mode only). */
   opsRoutes: OpsRoute[];
+  /** How the app's Web API clients send (the outbound proxy). @defaultValue undiciFetch */
+  fetch?: UndiciFetch;
+  /** Who the bot is, once auth.test answered at start-up (see slack-link.ts). */
+  identity?: () => SlackIdentity | null;
 };
 
 export type SlackApp = {
@@ -45,16 +50,16 @@ const WEB_CLIENT_OPTIONS = {
   retryConfig: { retries: 0 },
   timeout: 2_500,
   rejectRateLimitedCalls: true,
-  fetch: undiciFetch,
 };
 
 /**
  * The web role's users.info client, separate from the app's: a lookup Slack rate-limits is
  * answered at once (`rejectRateLimitedCalls`) and never shares a queue with views.open.
  */
-export function createRolesClient(slack: Config["slack"], logger: Logger): WebClient {
+export function createRolesClient(slack: Config["slack"], logger: Logger, fetch = undiciFetch): WebClient {
   return new WebClient(slack.botToken, {
     ...WEB_CLIENT_OPTIONS,
+    fetch,
     timeout: 1_000,
     logger: toSlackLogger(logger, "web-api"),
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
@@ -80,13 +85,20 @@ export async function lookupRolesWith(client: WebClient, userId: string): Promis
  * Mode's default retries (no `retryConfig`): with the web role's "no retries", one failed call
  * during a reconnect Slack asked for left the bot disconnected, with an unhandled rejection.
  */
-const SOCKET_MODE_CLIENT_OPTIONS = { timeout: 10_000, fetch: undiciFetch };
+const SOCKET_MODE_CLIENT_OPTIONS = { timeout: 10_000 };
 
-export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppOptions): SlackApp {
+export function createSlackApp({
+  slack,
+  logger,
+  handlers,
+  opsRoutes,
+  fetch = undiciFetch,
+  identity = () => null,
+}: SlackAppOptions): SlackApp {
   const slackLogger = toSlackLogger(logger, "bolt");
   const logLevel = logger.isLevelEnabled("debug") ? LogLevel.DEBUG : LogLevel.INFO;
   const apiUrl = slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {};
-  const clientOptions = { ...WEB_CLIENT_OPTIONS, ...apiUrl };
+  const clientOptions = { ...WEB_CLIENT_OPTIONS, fetch, ...apiUrl };
   const socketMode = Boolean(slack.appToken);
 
   const receiver = socketMode
@@ -101,8 +113,12 @@ export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppO
         // Slack gives 3 s; answer before that if a handler never acks.
         unhandledRequestTimeoutMillis: 2_900,
       });
+  // An authorize function rather than `token`: with a token Bolt calls auth.test in its
+  // constructor, and a Slack it cannot reach (or a refused token) became an unhandled rejection
+  // that killed the process. The runtime checks the token itself (slack-link.ts).
+  const botToken = slack.botToken as string;
   const app = new App({
-    token: slack.botToken,
+    authorize: async () => ({ botToken, ...identity() }),
     logger: slackLogger,
     logLevel,
     clientOptions,
@@ -113,7 +129,7 @@ export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppO
           socketMode: true,
           appToken: slack.appToken,
           // Bolt hands installerOptions.clientOptions to the Socket Mode client (it defaults to clientOptions).
-          installerOptions: { clientOptions: { ...SOCKET_MODE_CLIENT_OPTIONS, ...apiUrl } },
+          installerOptions: { clientOptions: { ...SOCKET_MODE_CLIENT_OPTIONS, fetch, ...apiUrl } },
         }),
   });
   app.error(async (error) => {

@@ -1,12 +1,18 @@
 /**
- * A TCP proxy on loopback in front of a real server (Redis) that can hold what clients send and
- * let it through later: a server that is slow to answer, then answers everything it was sent.
+ * A TCP proxy on loopback in front of a real server (Redis, the Slack emulator) that can hold what
+ * clients send and let it through later (a server slow to answer), or refuse connections until
+ * told otherwise (a firewall that resets them).
  */
 import { createServer, type Server, Socket } from "node:net";
 
 export type HoldProxy = {
   /** `redis://127.0.0.1:PORT` for a Redis target. */
   url: string;
+  port: number;
+  /** From now on, new connections are reset at once. */
+  refuse(): void;
+  /** From now on, new connections are passed through. */
+  admit(): void;
   /** From now on, bytes from clients are kept back (connections stay open). */
   hold(): void;
   /** Sends everything kept back, in order, and passes bytes through again. */
@@ -18,7 +24,12 @@ export async function startHoldProxy(target: URL): Promise<HoldProxy> {
   const sockets = new Set<Socket>();
   const flushes = new Set<() => void>();
   let held = false;
+  let refusing = false;
   const server: Server = createServer((client) => {
+    if (refusing) {
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = new Socket();
     sockets.add(client).add(upstream);
     upstream.connect(Number(target.port || 6379), target.hostname);
@@ -43,6 +54,13 @@ export async function startHoldProxy(target: URL): Promise<HoldProxy> {
   const { port } = server.address() as { port: number };
   return {
     url: `redis://127.0.0.1:${port}`,
+    port,
+    refuse: () => {
+      refusing = true;
+    },
+    admit: () => {
+      refusing = false;
+    },
     hold: () => {
       held = true;
     },
