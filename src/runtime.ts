@@ -141,8 +141,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const routes = opsRoutes({ metrics, readiness });
   let web: { app: SlackApp; port: number | null } | null = null;
   let opsServer: OpsServer | null = null;
+  // Without the HTTP receiver the ops endpoints get their own server, first: a Socket Mode start
+  // waits for Slack, and /readyz must say why meanwhile.
+  if (role === "worker" || config.slack.appToken) opsServer = await startOpsServer(config.port, routes);
   if (role !== "worker") web = await startWebRole({ ...context, producer, opsRoutes: routes });
-  if (!web || web.app.mode === "socket") opsServer = await startOpsServer(config.port, routes);
   const port = opsServer?.port ?? web?.port ?? null;
   logger.info({ role, port, mode: web?.app.mode ?? "worker-only", prefix }, "autotask-connect started");
 

@@ -9,6 +9,7 @@ import { createAutotaskClient } from "../autotask/client.js";
 import { resolvePortalUrl } from "../autotask/domain.js";
 import type { CheckResult, CheckStatus } from "../autotask/result.js";
 import { parseConfig } from "../config.js";
+import { createOutboundDispatcher } from "../ops/proxy.js";
 import { type CommandIO, EXIT } from "./command.js";
 import { promptHidden } from "./secret-prompt.js";
 
@@ -97,6 +98,7 @@ export async function run(io: CommandIO): Promise<number> {
         client: createAutotaskClient({
           timeoutMs: autotask.timeoutMs,
           originOverride: autotask.originOverride,
+          dispatcher: createOutboundDispatcher(config.config.proxy),
         }),
         requiredEntities: autotask.requiredEntities,
         signal: controller.signal,
