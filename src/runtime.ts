@@ -3,11 +3,10 @@
  * worker, notifier) from the parsed config, and stops them gracefully. The CLI's `start`, the
  * offline demo and the end-to-end tests all run the bot through here.
  */
-import { WebClient } from "@slack/web-api";
 import type { Config, Role } from "./config.js";
 import { rejectAfter } from "./ops/deadline.js";
 import { type OpsServer, opsRoutes, type ReadinessCheck, startOpsServer } from "./ops/http.js";
-import { type Logger, toSlackLogger } from "./ops/logger.js";
+import type { Logger } from "./ops/logger.js";
 import { createMetrics, type Metrics } from "./ops/metrics.js";
 import { createOutboundDispatcher } from "./ops/proxy.js";
 import { createCheckProducer } from "./queue/producer.js";
@@ -18,7 +17,12 @@ import { startWorkerRole, type WorkerRole } from "./roles/worker-role.js";
 import { processScrubber, type SecretScrubber } from "./security/redact.js";
 import type { SlackApp } from "./slack/app.js";
 import { slackErrorCode } from "./slack/notifier.js";
-import { createSlackLink, rejectedTokenLine } from "./slack/slack-link.js";
+import {
+  createSlackLink,
+  createSlackLinkClient,
+  rejectedTokenLine,
+  SLACK_API_URL,
+} from "./slack/slack-link.js";
 import { createUndiciFetch } from "./slack/undici-fetch.js";
 import { createRecentResults } from "./state/recent-results.js";
 import { createRetryPrefills } from "./state/retry-prefill.js";
@@ -37,8 +41,6 @@ export type RuntimeOptions = {
    * job's first retry (@defaultValue 5_000); `autotask` the retry policy of each request inside a check.
    */
   retry?: RoleContext["retry"];
-  /** Test hook: wait before the first retry of an unreachable Slack at start-up. @defaultValue 1_000 */
-  slackRetryDelayMs?: number;
 };
 
 /** Slack refused the bot token at start-up: nothing was started. `message` is the line to show. */
@@ -62,11 +64,6 @@ export type Runtime = {
   stop(graceMs?: number): Promise<void>;
 };
 
-/** The link logs one line per failed attempt itself: WebClient's own warning would be a second. */
-function quietWarnings(slackLogger: ReturnType<typeof toSlackLogger>): ReturnType<typeof toSlackLogger> {
-  return { ...slackLogger, warn: (...parts: unknown[]) => slackLogger.debug(...parts) };
-}
-
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, role, logger } = options;
   const prefix = config.queuePrefix;
@@ -80,20 +77,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const fatal = new Promise<string>((resolve) => {
     reportFatal = resolve;
   });
-  const slackApiUrl = config.slack.apiUrl ?? "https://slack.com/api/";
   const slackLink = createSlackLink({
-    client: new WebClient(config.slack.botToken, {
-      slackApiUrl,
-      fetch: slackFetch,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      timeout: 10_000,
-      logger: quietWarnings(toSlackLogger(logger, "web-api")),
-    }),
-    host: new URL(slackApiUrl).host,
+    client: createSlackLinkClient(config.slack, slackFetch, logger),
+    host: new URL(config.slack.apiUrl ?? SLACK_API_URL).host,
     logger,
     onRejected: (error) => reportFatal(rejectedTokenLine(error)),
-    initialDelayMs: options.slackRetryDelayMs,
   });
   const firstProbe = await slackLink.connect();
   if (firstProbe.kind === "rejected") {

@@ -3,7 +3,13 @@
  * fatal (no retry makes it valid); a network failure (DNS, firewall, proxy, a Slack outage) is
  * retried with backoff while `/readyz` says what is wrong.
  */
-import { ErrorCode, type WebClient } from "@slack/web-api";
+import { ErrorCode, WebClient } from "@slack/web-api";
+import type { Config } from "../config.js";
+import { type Logger, toSlackLogger } from "../ops/logger.js";
+import type { UndiciFetch } from "./undici-fetch.js";
+
+/** Slack's Web API, when SLACK_API_URL is unset. */
+export const SLACK_API_URL = "https://slack.com/api/";
 
 /** auth.test errors that mean the token itself is refused: fix the configuration, then restart. */
 export const REJECTED_TOKEN_ERRORS: readonly string[] = [
@@ -156,4 +162,21 @@ export function createSlackLink(options: SlackLinkOptions): SlackLink {
       if (timer) clearTimeout(timer);
     },
   };
+}
+
+/**
+ * The client of the start-up check: no retries of its own (the link retries), a 429 answered at
+ * once, a 10 s deadline. The link logs one line per failed attempt, so WebClient's own warning
+ * about the failed request goes to debug.
+ */
+export function createSlackLinkClient(slack: Config["slack"], fetch: UndiciFetch, logger: Logger): WebClient {
+  const slackLogger = toSlackLogger(logger, "web-api");
+  return new WebClient(slack.botToken, {
+    slackApiUrl: slack.apiUrl ?? SLACK_API_URL,
+    fetch,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+    logger: { ...slackLogger, warn: (...parts: unknown[]) => slackLogger.debug(...parts) },
+  });
 }
