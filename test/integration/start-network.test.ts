@@ -147,4 +147,32 @@ describe("autotask-connect start while Slack cannot be reached", () => {
     bot.process.kill("SIGTERM");
     expect(await bot.exited).toBe(0);
   }, 90_000);
+
+  it("stops with the refused-token line and a non-zero exit when Slack, once reachable, refuses the token", async () => {
+    const slack = await startSlackEmulator({ token: "xoxb-the-installed-token" });
+    cleanups.push(() => slack.close());
+    const firewall = await startHoldProxy(new URL(slack.origin));
+    cleanups.push(() => firewall.close());
+    firewall.refuse();
+    const bot = startBot({
+      SLACK_BOT_TOKEN: "xoxb-an-old-token",
+      SLACK_API_URL: `http://127.0.0.1:${firewall.port}/api/`,
+    });
+    await until(
+      "an unreachable line",
+      () => (messages(bot.lines).some((line) => line.startsWith("Slack is unreachable")) ? true : undefined),
+      20_000,
+    );
+    firewall.admit();
+    // Its next retry (within 2 s of the first) gets invalid_auth: the process must end on its own.
+    const stillRunning = new Promise<string>((resolve) =>
+      setTimeout(() => resolve("still running"), 30_000).unref(),
+    );
+    expect(await Promise.race([bot.exited, stillRunning])).toBe(1);
+    const said = messages(bot.lines);
+    expect(
+      said.filter((line) => line.includes("Slack rejected SLACK_BOT_TOKEN (invalid_auth)")),
+    ).toHaveLength(1);
+    expect(bot.lines.filter((line) => STACK_FRAME.test(line))).toEqual([]);
+  }, 90_000);
 });
