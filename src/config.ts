@@ -121,6 +121,10 @@ const envSchema = z.object({
   AUTOTASK_TIMEOUT_MS: positiveInt(10_000, 120_000),
   CHECKS_PER_USER_PER_HOUR: positiveInt(20, 10_000),
   CHECKS_PER_WORKSPACE_PER_HOUR: positiveInt(200, 100_000),
+  HTTPS_PROXY: optionalText.pipe(
+    z.url({ protocol: /^https?$/, message: "a proxy URL such as http://proxy.example:3128" }).optional(),
+  ),
+  NO_PROXY: optionalText,
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: LOG_LEVELS.join(", ") }).default("info"),
 });
 
@@ -155,6 +159,12 @@ export type Config = {
   };
   /** Abuse limits on submitted checks, per Slack user and per workspace, in a sliding hour. */
   limits: { checksPerUserPerHour: number; checksPerWorkspacePerHour: number };
+  /**
+   * Outbound proxy for Slack and Autotask (HTTPS_PROXY / NO_PROXY, or their lower-case forms).
+   * `url` unset: connect directly. `noProxy`: comma-separated hosts (and subdomains), `host:port`
+   * or `*`, reached directly. The Autotask allow-list applies to the target host either way.
+   */
+  proxy: { url?: string; noProxy?: string };
   logLevel: (typeof LOG_LEVELS)[number];
 };
 
@@ -181,9 +191,13 @@ function toConfig(env: Env): Config {
       checksPerUserPerHour: env.CHECKS_PER_USER_PER_HOUR,
       checksPerWorkspacePerHour: env.CHECKS_PER_WORKSPACE_PER_HOUR,
     },
+    proxy: { url: env.HTTPS_PROXY, noProxy: env.NO_PROXY },
     logLevel: env.LOG_LEVEL,
   };
 }
+
+/** The lower-case proxy variables many tools set; the upper-case ones win when both are set. */
+const LOWER_CASE_ALIASES: Record<string, string> = { https_proxy: "HTTPS_PROXY", no_proxy: "NO_PROXY" };
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
 
@@ -197,9 +211,15 @@ const REQUIRED_FOR_START: Record<string, string> = {
  */
 export function parseConfig(env: NodeJS.ProcessEnv, purpose: ConfigPurpose): ConfigResult {
   // An empty variable (PORT= in a .env file) means "not set", not "" or 0.
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  const present: Record<string, string> = Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== "",
+    ),
   );
+  for (const [lower, upper] of Object.entries(LOWER_CASE_ALIASES)) {
+    const value = present[lower];
+    if (value !== undefined && present[upper] === undefined) present[upper] = value;
+  }
   const parsed = envSchema.safeParse(present);
   const problems = new Map<string, string>();
   if (!parsed.success) {

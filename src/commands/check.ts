@@ -10,6 +10,7 @@ import { createAutotaskClient } from "../autotask/client.js";
 import { resolvePortalUrl } from "../autotask/domain.js";
 import type { CheckResult, CheckStatus } from "../autotask/result.js";
 import { type Config, parseConfig } from "../config.js";
+import { createOutboundDispatcher } from "../ops/proxy.js";
 import { connectRedis, pingRedis, type RedisClient } from "../queue/redis.js";
 import { createRedisLoginBudget } from "../state/login-budget.js";
 import { type CommandIO, EXIT } from "./command.js";
@@ -143,6 +144,7 @@ export async function run(io: CommandIO): Promise<number> {
         client: createAutotaskClient({
           timeoutMs: autotask.timeoutMs,
           originOverride: autotask.originOverride,
+          dispatcher: createOutboundDispatcher(config.config.proxy),
         }),
         requiredEntities: autotask.requiredEntities,
         budget,

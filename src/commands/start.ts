@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { type Config, parseConfig, type Role } from "../config.js";
 import { type EmbeddedRedis, redisAnswers, startEmbeddedRedis } from "../ops/embedded-redis.js";
 import { createLogger } from "../ops/logger.js";
-import { startRuntime } from "../runtime.js";
+import { SlackTokenRejectedError, startRuntime } from "../runtime.js";
 import { loadOrCreateKeyFile } from "../security/key-file.js";
 import type { CommandIO } from "./command.js";
 
@@ -87,7 +87,10 @@ export async function run({ argv, env, stderr }: CommandIO): Promise<number> {
   try {
     runtime = await startRuntime({ config, role, logger, credentialsKey });
   } catch (error) {
-    logger.fatal({ message: (error as Error).message }, "could not start");
+    // A refused token is a configuration error with one line to say it, not a stack trace.
+    if (error instanceof SlackTokenRejectedError)
+      logger.fatal({ slackError: error.slackError }, error.message);
+    else logger.fatal({ message: (error as Error).message }, "could not start");
     await embedded?.stop();
     return 1;
   }
@@ -105,5 +108,14 @@ export async function run({ argv, env, stderr }: CommandIO): Promise<number> {
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
+    // Slack refused the token on a retry after start-up (it was unreachable at first).
+    void runtime.fatal.then(async (line) => {
+      if (stopping) return;
+      stopping = true;
+      logger.fatal(line);
+      await runtime.stop();
+      await embedded?.stop();
+      resolveExit(1);
+    });
   });
 }

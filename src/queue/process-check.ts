@@ -182,6 +182,7 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
                 portalUrl: data.portalUrl,
                 username: data.username,
                 trackingId: data.trackingId,
+                requesterId: data.requesterId,
               }),
             )
           : null;

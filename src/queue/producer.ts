@@ -4,9 +4,15 @@ import { withDeadline } from "../ops/deadline.js";
 import { CHECK_JOB, CHECK_QUEUE, type CheckJob, checkJobId, checkJobOptions } from "./jobs.js";
 import type { RedisClient } from "./redis.js";
 
+/**
+ * What an enqueue did. `duplicate`: a job for this view existed already (this add created
+ * nothing). `unavailable`: nothing reached Redis, so nothing was queued. `unconfirmed`: the add
+ * may have reached Redis and may still land; the job id is the view's, so submitting the same
+ * form again queues it at most once and says which.
+ */
 export type EnqueueResult =
   | { ok: true; jobId: string; duplicate: boolean }
-  | { ok: false; reason: "unavailable"; detail: string };
+  | { ok: false; reason: "unavailable" | "unconfirmed"; detail: string };
 
 export type CheckProducer = {
   /** Adds the job unless one for the same view exists. Resolves within `deadlineMs`. */
@@ -25,6 +31,15 @@ export type ProducerOptions = {
   backoffDelayMs?: number;
 };
 
+/**
+ * Whether a Redis error means the command never left this process: with the offline queue off,
+ * ioredis refuses a command at once while the connection is down. Anything else (a reset or a
+ * timeout after sending) may have run in Redis.
+ */
+function notSent(error: unknown): boolean {
+  return /enableOfflineQueue options is false/.test((error as Error).message ?? "");
+}
+
 export function createCheckProducer({
   connection,
   prefix,
@@ -42,13 +57,22 @@ export function createCheckProducer({
   return {
     async enqueue(job) {
       const jobId = checkJobId(job.viewId);
+      // BullMQ answers an add whose job id exists with that id, as if it had added it: the job's
+      // own request id, read back, says whether this add created it. A job already finished and
+      // removed was not created by this add either.
+      const addAndRead = async () => {
+        await queue.add(CHECK_JOB, job, { jobId });
+        const stored = await queue.getJob(jobId);
+        return stored?.data.requestId === job.requestId ? "added" : "duplicate";
+      };
       try {
-        const added = await withDeadline(queue.add(CHECK_JOB, job, { jobId }), deadlineMs, () => null);
+        const added = await withDeadline(addAndRead(), deadlineMs, () => null);
         if (added === null)
-          return { ok: false, reason: "unavailable", detail: `no answer within ${deadlineMs} ms` };
-        return { ok: true, jobId, duplicate: added.data.requestId !== job.requestId };
+          return { ok: false, reason: "unconfirmed", detail: `no answer within ${deadlineMs} ms` };
+        return { ok: true, jobId, duplicate: added === "duplicate" };
       } catch (error) {
-        return { ok: false, reason: "unavailable", detail: (error as Error).message };
+        const detail = (error as Error).message;
+        return { ok: false, reason: notSent(error) ? "unavailable" : "unconfirmed", detail };
       }
     },
     async counts() {

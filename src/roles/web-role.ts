@@ -1,10 +1,9 @@
 /** The web role: the Bolt app taking Slack's requests and queueing checks. */
-import type { WebClient } from "@slack/web-api";
 import type { OpsRoute } from "../ops/http.js";
 import type { CheckProducer } from "../queue/producer.js";
 import { sealSecret } from "../security/envelope.js";
 import { createAdmissions } from "../slack/admission.js";
-import { createSlackApp, type SlackApp } from "../slack/app.js";
+import { createRolesClient, createSlackApp, lookupRolesWith, type SlackApp } from "../slack/app.js";
 import { createAuthorizer } from "../slack/authorize.js";
 import { createCommandHandler } from "../slack/command.js";
 import { createRetryActionHandler } from "../slack/retry-action.js";
@@ -26,21 +25,17 @@ export async function startWebRole(
     perWorkspace: hourlyWindow("workspace-checks", config.limits.checksPerWorkspacePerHour),
     limits: config.limits,
   });
-  // The app's own Web API client answers users.info; it exists once the app does.
-  let client: WebClient | null = null;
+  // users.info has a client of its own: a 429 on it must not hold views.open of anyone else.
+  const rolesClient = createRolesClient(config.slack, logger, context.slackFetch);
   const authorize = createAuthorizer(config.authorizedUsers, {
-    lookupRoles: async (userId) => {
-      const reply = await (client as WebClient).users.info({ user: userId });
-      return {
-        isAdmin: Boolean(reply.user?.is_admin),
-        isOwner: Boolean(reply.user?.is_owner || reply.user?.is_primary_owner),
-      };
-    },
+    lookupRoles: (userId) => lookupRolesWith(rolesClient, userId),
   });
   const app = createSlackApp({
     slack: config.slack,
     logger,
     opsRoutes: context.opsRoutes,
+    fetch: context.slackFetch,
+    identity: context.slackIdentity,
     handlers: {
       command: createCommandHandler({
         authorize,
@@ -67,6 +62,5 @@ export async function startWebRole(
       }),
     },
   });
-  client = app.app.client;
   return { app, port: await app.start(config.port) };
 }

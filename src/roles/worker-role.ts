@@ -12,7 +12,6 @@ import { createCheckWorker } from "../queue/worker.js";
 import { openSecret } from "../security/envelope.js";
 import { createNotifier } from "../slack/notifier.js";
 import { createResponseUrlPoster, responseUrlHosts } from "../slack/response-url.js";
-import { undiciFetch } from "../slack/undici-fetch.js";
 import { createRedisLoginBudget } from "../state/login-budget.js";
 import { createThreadStore } from "../state/thread-state.js";
 import { USER_AGENT } from "../version.js";
@@ -47,14 +46,17 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     logger: toSlackLogger(logger, "web-api"),
     timeout: 10_000,
-    fetch: undiciFetch,
+    fetch: context.slackFetch,
     retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
   });
   const threads = createThreadStore(redis, prefix);
   const notifier = createNotifier({
     client: slackClient,
     threads,
-    respond: createResponseUrlPoster({ allowedHosts: responseUrlHosts(config.slack.apiUrl) }),
+    respond: createResponseUrlPoster({
+      allowedHosts: responseUrlHosts(config.slack.apiUrl),
+      dispatcher: context.dispatcher,
+    }),
     logger,
     onSlackError: (method, error) => metrics.slackCallErrors.inc({ method, error }),
   });
@@ -63,6 +65,7 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
       timeoutMs: config.autotask.timeoutMs,
       originOverride: config.autotask.originOverride,
       userAgent: USER_AGENT,
+      dispatcher: context.dispatcher,
     }),
     metrics,
   );

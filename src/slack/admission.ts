@@ -11,8 +11,11 @@ export type Admission = { ok: true } | { ok: false; message: string };
 export type Admissions = {
   /** Whether this user may start a check now; counts nothing. Fails open when Redis is slow. */
   check(teamId: string, userId: string): Promise<Admission>;
-  /** Counts a submitted check, unless a limit is reached. Fails open when Redis is slow. */
-  admit(teamId: string, userId: string): Promise<Admission>;
+  /**
+   * Counts a submitted check, unless a limit is reached. Fails open when Redis is slow. With
+   * `submissionId` (the view id) the same form submitted again is counted once.
+   */
+  admit(teamId: string, userId: string, submissionId?: string): Promise<Admission>;
 };
 
 export type AdmissionOptions = {
@@ -51,13 +54,14 @@ export function createAdmissions({
     teamId: string,
     userId: string,
     count: boolean,
+    submissionId?: string,
   ): Promise<[WindowVerdict, WindowVerdict]> {
     // A peek counts nothing, so both windows can be asked at once: one Redis round trip before
     // the form opens instead of two.
     if (!count) return Promise.all([perUser.peek(userId), perWorkspace.peek(teamId)]);
-    const user = await perUser.acquire(userId);
+    const user = await perUser.acquire(userId, submissionId);
     if (!user.ok) return [user, { ok: true }];
-    return [user, await perWorkspace.acquire(teamId)];
+    return [user, await perWorkspace.acquire(teamId, submissionId)];
   }
 
   function toAdmission([user, workspace]: [WindowVerdict, WindowVerdict]): Admission {
@@ -71,10 +75,13 @@ export function createAdmissions({
       const verdict = verdicts(teamId, userId, false).then(toAdmission, () => ({ ok: true }) as const);
       return withDeadline(verdict, timeoutMs, (): Admission => ({ ok: true }));
     },
-    async admit(teamId, userId) {
+    async admit(teamId, userId, submissionId) {
       // A Redis failure here surfaces as the enqueue failing right after, with its own message.
       // Bounded too: a Redis that hangs without refusing would otherwise hold the ack past Slack's 3 s.
-      const verdict = verdicts(teamId, userId, true).then(toAdmission, () => ({ ok: true }) as const);
+      const verdict = verdicts(teamId, userId, true, submissionId).then(
+        toAdmission,
+        () => ({ ok: true }) as const,
+      );
       return withDeadline(verdict, timeoutMs, (): Admission => ({ ok: true }));
     },
   };

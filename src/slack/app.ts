@@ -1,14 +1,17 @@
 /** The Bolt app: HTTP receiver at POST /slack/events (signed requests only), or Socket Mode. */
 import { App, type BlockButtonAction, HTTPReceiver, LogLevel, type ViewSubmitAction } from "@slack/bolt";
+import { ErrorCode, WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { OpsRoute } from "../ops/http.js";
 import { type Logger, toSlackLogger } from "../ops/logger.js";
+import type { RolesLookup } from "./authorize.js";
 import { COMMAND, type createCommandHandler } from "./command.js";
 import { RETRY_ACTION_ID } from "./messages.js";
 import { CONNECT_CALLBACK_ID } from "./modal.js";
 import type { createRetryActionHandler } from "./retry-action.js";
+import type { SlackIdentity } from "./slack-link.js";
 import type { createSubmissionHandler } from "./submission.js";
-import { undiciFetch } from "./undici-fetch.js";
+import { type UndiciFetch, undiciFetch } from "./undici-fetch.js";
 
 type BoltApp = App;
 
@@ -24,6 +27,10 @@ export type SlackAppOptions = {
   handlers: SlackHandlers;
   /** /healthz, /readyz, /metrics on the receiver's port (HTTP mode only). */
   opsRoutes: OpsRoute[];
+  /** How the app's Web API clients send (the outbound proxy). @defaultValue undiciFetch */
+  fetch?: UndiciFetch;
+  /** Who the bot is, once auth.test answered at start-up (see slack-link.ts). */
+  identity?: () => SlackIdentity | null;
 };
 
 export type SlackApp = {
@@ -34,20 +41,64 @@ export type SlackApp = {
   stop(): Promise<void>;
 };
 
-/** Views.open must happen inside the trigger's 3 s: no retries from the web role. */
-const WEB_CLIENT_OPTIONS = { retryConfig: { retries: 0 }, timeout: 2_500, fetch: undiciFetch };
+/**
+ * Views.open must happen inside the trigger's 3 s: no retries from the web role, and a 429 is
+ * answered at once. Without `rejectRateLimitedCalls` WebClient waits out the whole Retry-After
+ * with its queue paused, holding every later call of the client (ack path included).
+ */
+const WEB_CLIENT_OPTIONS = {
+  retryConfig: { retries: 0 },
+  timeout: 2_500,
+  rejectRateLimitedCalls: true,
+};
+
+/**
+ * The web role's users.info client, separate from the app's: a lookup Slack rate-limits is
+ * answered at once (`rejectRateLimitedCalls`) and never shares a queue with views.open.
+ */
+export function createRolesClient(slack: Config["slack"], logger: Logger, fetch = undiciFetch): WebClient {
+  return new WebClient(slack.botToken, {
+    ...WEB_CLIENT_OPTIONS,
+    fetch,
+    timeout: 1_000,
+    logger: toSlackLogger(logger, "web-api"),
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+  });
+}
+
+/** users.info through `client`, a 429 as a value (the authorizer's `lookupRoles`). */
+export async function lookupRolesWith(client: WebClient, userId: string): Promise<RolesLookup> {
+  try {
+    const reply = await client.users.info({ user: userId });
+    return {
+      isAdmin: Boolean(reply.user?.is_admin),
+      isOwner: Boolean(reply.user?.is_owner || reply.user?.is_primary_owner),
+    };
+  } catch (error) {
+    const { code, retryAfter } = error as { code?: string; retryAfter?: number };
+    if (code === ErrorCode.RateLimitedError) return { rateLimitedForMs: (retryAfter ?? 1) * 1_000 };
+    throw error;
+  }
+}
 /**
  * Socket Mode's own client, for `apps.connections.open` on every (re)connect. It keeps Socket
  * Mode's default retries (no `retryConfig`): with the web role's "no retries", one failed call
  * during a reconnect Slack asked for left the bot disconnected, with an unhandled rejection.
  */
-const SOCKET_MODE_CLIENT_OPTIONS = { timeout: 10_000, fetch: undiciFetch };
+const SOCKET_MODE_CLIENT_OPTIONS = { timeout: 10_000 };
 
-export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppOptions): SlackApp {
+export function createSlackApp({
+  slack,
+  logger,
+  handlers,
+  opsRoutes,
+  fetch = undiciFetch,
+  identity = () => null,
+}: SlackAppOptions): SlackApp {
   const slackLogger = toSlackLogger(logger, "bolt");
   const logLevel = logger.isLevelEnabled("debug") ? LogLevel.DEBUG : LogLevel.INFO;
   const apiUrl = slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {};
-  const clientOptions = { ...WEB_CLIENT_OPTIONS, ...apiUrl };
+  const clientOptions = { ...WEB_CLIENT_OPTIONS, fetch, ...apiUrl };
   const socketMode = Boolean(slack.appToken);
 
   const receiver = socketMode
@@ -62,8 +113,12 @@ export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppO
         // Slack gives 3 s; answer before that if a handler never acks.
         unhandledRequestTimeoutMillis: 2_900,
       });
+  // An authorize function rather than `token`: with a token Bolt calls auth.test in its
+  // constructor, and a Slack it cannot reach (or a refused token) became an unhandled rejection
+  // that killed the process. The runtime checks the token itself (slack-link.ts).
+  const botToken = slack.botToken as string;
   const app = new App({
-    token: slack.botToken,
+    authorize: async () => ({ botToken, ...identity() }),
     logger: slackLogger,
     logLevel,
     clientOptions,
@@ -74,7 +129,7 @@ export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppO
           socketMode: true,
           appToken: slack.appToken,
           // Bolt hands installerOptions.clientOptions to the Socket Mode client (it defaults to clientOptions).
-          installerOptions: { clientOptions: { ...SOCKET_MODE_CLIENT_OPTIONS, ...apiUrl } },
+          installerOptions: { clientOptions: { ...SOCKET_MODE_CLIENT_OPTIONS, fetch, ...apiUrl } },
         }),
   });
   app.error(async (error) => {

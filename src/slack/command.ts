@@ -8,7 +8,7 @@ import type { AuthorizedUsers } from "../config.js";
 import { withDeadline } from "../ops/deadline.js";
 import type { RecentResults } from "../state/recent-results.js";
 import type { Admission } from "./admission.js";
-import type { Authorizer } from "./authorize.js";
+import { type Authorizer, retryWhen, unverifiableCause } from "./authorize.js";
 import { renderHelp, renderRefusal, renderStatus } from "./messages.js";
 import { buildConnectModal, type ModalPrefill } from "./modal.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
@@ -23,8 +23,8 @@ export type CommandDeps = {
 
 export const COMMAND = "/autotask-connect";
 
-const UNVERIFIABLE =
-  "I couldn't check whether you may run this command (Slack did not answer in time). Please try again in a moment.";
+const unverifiable = (authorization: { retryAt?: Date }) =>
+  `I couldn't check whether you may run this command (${unverifiableCause(authorization)}). Please try again ${retryWhen(authorization)}.`;
 
 export function createCommandHandler({ authorize, policy, recent, checkAdmission }: CommandDeps) {
   return async ({
@@ -42,7 +42,9 @@ export function createCommandHandler({ authorize, policy, recent, checkAdmission
     const allowed = await authorize(command.user_id);
     if (!allowed.ok) {
       const refusal =
-        allowed.reason === "unverifiable" ? { text: UNVERIFIABLE } : renderRefusal(policy, command.user_id);
+        allowed.reason === "unverifiable"
+          ? { text: unverifiable(allowed) }
+          : renderRefusal(policy, command.user_id);
       await ack({ response_type: "ephemeral", ...refusal });
       return;
     }

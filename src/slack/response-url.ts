@@ -1,5 +1,5 @@
 /** Posting to a Slack `response_url` (ephemeral replies; works in channels the bot is not in). */
-import { request } from "undici";
+import { type Dispatcher, request } from "undici";
 
 export type ResponseUrlPoster = (url: string, message: Record<string, unknown>) => Promise<void>;
 
@@ -8,12 +8,15 @@ export type ResponseUrlOptions = {
   allowedHosts: string[];
   /** @defaultValue 5_000 */
   timeoutMs?: number;
+  /** The outbound proxy (ops/proxy.ts). @defaultValue undici's global dispatcher */
+  dispatcher?: Dispatcher;
 };
 
 /** A poster that refuses URLs outside the allowed hosts: the URL round-trips through the client. */
 export function createResponseUrlPoster({
   allowedHosts,
   timeoutMs = 5_000,
+  dispatcher,
 }: ResponseUrlOptions): ResponseUrlPoster {
   const allowed = new Set(allowedHosts.map((host) => host.toLowerCase()));
   return async (url, message) => {
@@ -26,6 +29,7 @@ export function createResponseUrlPoster({
       body: JSON.stringify(message),
       // undici's request() never follows redirects.
       signal: AbortSignal.timeout(timeoutMs),
+      dispatcher,
     });
     await response.body.dump();
     if (response.statusCode >= 300) {

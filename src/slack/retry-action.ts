@@ -1,9 +1,12 @@
-/** The "Fix and retry" button: reopens the modal pre-filled with everything but the secret. */
+/**
+ * The "Fix and retry" button: reopens the modal pre-filled with everything but the secret (and
+ * but the tracking identifier, for anyone but the person who ran the check).
+ */
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from "@slack/bolt";
 import type { AuthorizedUsers } from "../config.js";
 import { withDeadline } from "../ops/deadline.js";
-import type { RetryPrefills } from "../state/retry-prefill.js";
-import type { Authorizer } from "./authorize.js";
+import { prefillFor, type RetryPrefills } from "../state/retry-prefill.js";
+import { type Authorizer, retryWhen, unverifiableCause } from "./authorize.js";
 import { renderRefusal } from "./messages.js";
 import { buildConnectModal, type ModalPrefill } from "./modal.js";
 
@@ -36,19 +39,21 @@ export function createRetryActionHandler({
         replace_original: false,
         ...(allowed.reason === "unverifiable"
           ? {
-              text: "I couldn't check whether you may run this command (Slack did not answer in time). Please press Fix and retry again in a moment.",
+              text: `I couldn't check whether you may run this command (${unverifiableCause(allowed)}). Please press Fix and retry again ${retryWhen(allowed)}.`,
             }
           : renderRefusal(policy, body.user.id)),
       });
       return;
     }
     const id = body.actions[0]?.value ?? "";
-    const prefill: ModalPrefill =
-      (await withDeadline(
-        prefills.load(id).catch(() => null),
-        lookupTimeoutMs,
-        () => null,
-      )) ?? {};
+    const saved = await withDeadline(
+      prefills.load(id).catch(() => null),
+      lookupTimeoutMs,
+      () => null,
+    );
+    // Anyone allowed may press the button on anyone's failed check; the tracking identifier goes
+    // back only to the person who typed it.
+    const prefill: ModalPrefill = saved ? prefillFor(saved, body.user.id) : {};
     const channelId = body.channel?.id ?? body.container?.channel_id;
     const view = buildConnectModal(prefill, {
       channelId: channelId ?? body.user.id,

@@ -9,7 +9,7 @@ import type { CheckJob } from "../queue/jobs.js";
 import type { EnqueueResult } from "../queue/producer.js";
 import type { SecretScrubber } from "../security/redact.js";
 import type { Admission } from "./admission.js";
-import type { Authorizer } from "./authorize.js";
+import { type Authorizer, retryWhen, unverifiableCause } from "./authorize.js";
 import { renderEnqueueFailed } from "./messages.js";
 import { BLOCK_IDS, buildSubmittedView, decodeMetadata, parseSubmission } from "./modal.js";
 
@@ -20,13 +20,38 @@ export type SubmissionDeps = {
   scrubber?: SecretScrubber;
   authorize: Authorizer;
   /** Abuse limits: counts the check, or refuses with the time to wait. */
-  admit?: (teamId: string, userId: string) => Promise<Admission>;
+  admit?: (teamId: string, userId: string, submissionId?: string) => Promise<Admission>;
   logger: Logger;
   newRequestId?: () => string;
   now?: () => number;
 };
 
 type ErrorsAck = { response_action: "errors"; errors: Record<string, string> };
+
+/**
+ * The add may still land: the modal must not say it failed. The job id is the view's, so pressing
+ * Check again either queues it or finds it queued, never runs it twice.
+ */
+export const ENQUEUE_UNCONFIRMED =
+  "The bot's queue did not answer in time, so I can't tell yet whether your check was queued. Nothing you typed is lost: press Check again in a moment; a check already queued is never run twice.";
+
+/** The modal once a second submission of one form found its check queued already. */
+function alreadyQueuedView(channelId: string) {
+  const view = buildSubmittedView(channelId);
+  return {
+    ...view,
+    blocks: [
+      {
+        type: "section" as const,
+        block_id: "submitted",
+        text: {
+          type: "mrkdwn" as const,
+          text: `This form's check is queued already (it runs once): results will appear in <#${channelId}>.`,
+        },
+      },
+    ],
+  };
+}
 
 export function createSubmissionHandler(deps: SubmissionDeps) {
   const newRequestId = deps.newRequestId ?? randomUUID;
@@ -64,14 +89,16 @@ export function createSubmissionHandler(deps: SubmissionDeps) {
       await ack(
         fieldError(
           allowed.reason === "unverifiable"
-            ? "I couldn't check whether you may run this check (Slack did not answer in time). Nothing you typed is lost: press Check again in a moment."
+            ? `I couldn't check whether you may run this check (${unverifiableCause(allowed)}). Nothing you typed is lost: press Check again ${retryWhen(allowed)}.`
             : "You are not allowed to run this check. Ask a workspace admin for access.",
         ),
       );
       return;
     }
     if (deps.admit) {
-      const admitted = await deps.admit(teamId, body.user.id);
+      // Counted per view: the same form submitted again (Slack's retry, a second click, a
+      // resubmission after an unconfirmed enqueue) uses up one check, not two.
+      const admitted = await deps.admit(teamId, body.user.id, view.id);
       if (!admitted.ok) {
         await ack(fieldError(admitted.message));
         return;
@@ -96,13 +123,23 @@ export function createSubmissionHandler(deps: SubmissionDeps) {
     const queued = await deps.enqueue(job);
     if (!queued.ok) {
       deps.logger.warn(
-        { requestId, viewId: view.id, detail: queued.detail },
-        "could not enqueue a check: queue unavailable",
+        { requestId, viewId: view.id, reason: queued.reason, detail: queued.detail },
+        queued.reason === "unavailable"
+          ? "could not enqueue a check: queue unavailable"
+          : "could not confirm a check was queued: Redis did not answer in time",
       );
-      await ack(fieldError(renderEnqueueFailed()));
+      await ack(fieldError(queued.reason === "unavailable" ? renderEnqueueFailed() : ENQUEUE_UNCONFIRMED));
       return;
     }
-    deps.logger.info({ requestId, jobId: queued.jobId, duplicate: queued.duplicate }, "check queued");
+    if (queued.duplicate) {
+      deps.logger.info(
+        { viewId: view.id, jobId: queued.jobId },
+        "form submitted again: its check is queued already",
+      );
+      await ack({ response_action: "update", view: alreadyQueuedView(metadata.channelId) });
+      return;
+    }
+    deps.logger.info({ requestId, jobId: queued.jobId }, "check queued");
     await ack({ response_action: "update", view: buildSubmittedView(metadata.channelId) });
   }
 }

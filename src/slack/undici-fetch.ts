@@ -4,7 +4,7 @@
  * to global fetch and its streams in profiles). Only what WebClient uses is supported: string
  * bodies, headers, a signal, no redirects.
  */
-import { request } from "undici";
+import { type Dispatcher, request } from "undici";
 
 type FetchInit = {
   method?: string;
@@ -12,6 +12,8 @@ type FetchInit = {
   body?: unknown;
   signal?: AbortSignal | null;
 };
+
+export type UndiciFetch = (input: string | URL, init?: FetchInit) => Promise<Response>;
 
 function headerPairs(headers: Record<string, string | string[] | undefined>): [string, string][] {
   const pairs: [string, string][] = [];
@@ -22,20 +24,30 @@ function headerPairs(headers: Record<string, string | string[] | undefined>): [s
   return pairs;
 }
 
-export async function undiciFetch(input: string | URL, init: FetchInit = {}): Promise<Response> {
-  if (init.body !== undefined && typeof init.body !== "string") {
-    // File uploads (multipart) are not used by the bot; let the platform handle them.
-    return fetch(input, init as RequestInit);
-  }
-  const response = await request(input, {
-    method: (init.method ?? "GET") as "GET" | "POST",
-    headers: init.headers,
-    body: init.body,
-    signal: init.signal ?? undefined,
-  });
-  const text = await response.body.text();
-  return new Response(response.statusCode === 204 ? null : text, {
-    status: response.statusCode,
-    headers: headerPairs(response.headers),
-  });
+/**
+ * The fetch, sending through `dispatcher` (the outbound proxy, see ops/proxy.ts).
+ * @param dispatcher @defaultValue undici's global dispatcher
+ */
+export function createUndiciFetch(dispatcher?: Dispatcher): UndiciFetch {
+  return async (input, init = {}) => {
+    if (init.body !== undefined && typeof init.body !== "string") {
+      // File uploads (multipart) are not used by the bot; let the platform handle them.
+      return fetch(input, init as RequestInit);
+    }
+    const response = await request(input, {
+      method: (init.method ?? "GET") as "GET" | "POST",
+      headers: init.headers,
+      body: init.body,
+      signal: init.signal ?? undefined,
+      dispatcher,
+    });
+    const text = await response.body.text();
+    return new Response(response.statusCode === 204 ? null : text, {
+      status: response.statusCode,
+      headers: headerPairs(response.headers),
+    });
+  };
 }
+
+/** The fetch on undici's global dispatcher (no proxy). */
+export const undiciFetch: UndiciFetch = createUndiciFetch();

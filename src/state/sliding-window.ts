@@ -11,8 +11,11 @@ export type WindowVerdict = { ok: true } | { ok: false; retryAt: Date };
 export type SlidingWindow = {
   /** Whether another event would fit now, without counting one. */
   peek(id: string): Promise<WindowVerdict>;
-  /** Counts an event only if it fits, atomically. */
-  acquire(id: string): Promise<WindowVerdict>;
+  /**
+   * Counts an event only if it fits, atomically. With `eventId`, an event already counted under
+   * that id fits again without counting twice (a form submitted twice is one check).
+   */
+  acquire(id: string, eventId?: string): Promise<WindowVerdict>;
 };
 
 export type SlidingWindowOptions = {
@@ -25,11 +28,15 @@ export type SlidingWindowOptions = {
   now?: () => number;
 };
 
-// KEYS[1] the window; ARGV: now, windowMs, limit, member, record ("1" to count a fitting event).
+// KEYS[1] the window; ARGV: now, windowMs, limit, member, record ("1" to count a fitting event),
+// idempotent ("1" when the member names the event: one already counted fits without counting).
 // Returns 0 when the event fits (and was counted if asked), else the score of the oldest event
 // still counting, from which the caller derives when the next one fits.
 const ACQUIRE = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if ARGV[6] == '1' and redis.call('ZSCORE', KEYS[1], ARGV[4]) then
+  return 0
+end
 local count = redis.call('ZCARD', KEYS[1])
 local limit = tonumber(ARGV[3])
 if count >= limit then
@@ -56,16 +63,27 @@ export function createSlidingWindow({
     `${prefix}:${name}:${createHash("sha256").update(id).digest("hex").slice(0, 32)}`;
   const member = (at: number) => `${at}-${randomBytes(4).toString("hex")}`;
 
-  async function run(id: string, record: boolean): Promise<WindowVerdict> {
+  async function run(id: string, record: boolean, eventId?: string): Promise<WindowVerdict> {
     const at = now();
+    const named = eventId !== undefined;
     const oldest = Number(
-      await redis.eval(ACQUIRE, 1, keyOf(id), at, windowMs, limit, member(at), record ? "1" : "0"),
+      await redis.eval(
+        ACQUIRE,
+        1,
+        keyOf(id),
+        at,
+        windowMs,
+        limit,
+        named ? `event:${eventId}` : member(at),
+        record ? "1" : "0",
+        named ? "1" : "0",
+      ),
     );
     return oldest === 0 ? { ok: true } : { ok: false, retryAt: new Date(oldest + windowMs) };
   }
 
   return {
     peek: (id) => run(id, false),
-    acquire: (id) => run(id, true),
+    acquire: (id, eventId) => run(id, true, eventId),
   };
 }
