@@ -227,7 +227,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     waitForResult(username, { channelId = DEMO_CHANNEL, timeoutMs = 15_000 } = {}) {
       return slack.waitFor(() => {
         const thread = finishedThread(slack, channelId, username);
-        return thread?.replies.some((reply) => reply.text.startsWith("Done")) ? thread : undefined;
+        // The "Done" line may share its reply with the last steps.
+        return thread?.replies.some((reply) => /(^|\n)Done: /.test(reply.text)) ? thread : undefined;
       }, timeoutMs);
     },
 

@@ -8,7 +8,9 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { checkMessageBlocks } from "./slack-block-limits.js";
+import { ChannelPostLimit, type PostRateLimit } from "./slack-post-limit.js";
 import {
   type Answer,
   type Args,
@@ -50,7 +52,17 @@ export type SlackEmulatorOptions = {
   teamId?: string;
   /** @defaultValue "UBOT" */
   botUserId?: string;
+  /** Added delay before every Web API answer, in milliseconds (not response_url posts). @defaultValue 0 */
+  latencyMs?: number;
+  /**
+   * Slack's per-channel limit on chat.postMessage: `burst` posts at once, then `perSecond`; past it
+   * HTTP 429 `{ ok: false, error: "ratelimited" }` with `Retry-After` (seconds), as Slack answers.
+   * @defaultValue unlimited
+   */
+  postRateLimit?: PostRateLimit;
 };
+
+export type { PostRateLimit };
 
 type ResponseUrl = { channelId: string; uses: number; expiresAt: number };
 
@@ -90,6 +102,8 @@ export class SlackEmulator {
   private readonly faults = new Map<string, { fault: SlackFault; times: number }[]>();
   private readonly now: () => number;
   private readonly token: string | undefined;
+  private readonly latencyMs: number;
+  private readonly postLimit: ChannelPostLimit | null;
   private socketModeUrl: (() => string) | null = null;
 
   private constructor(
@@ -98,6 +112,8 @@ export class SlackEmulator {
   ) {
     this.now = options.now ?? Date.now;
     this.token = options.token;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.postLimit = options.postRateLimit ? new ChannelPostLimit(options.postRateLimit, this.now) : null;
     this.workspace = new SlackWorkspace({
       now: this.now,
       triggerTtlMs: options.triggerTtlMs ?? 3_000,
@@ -273,16 +289,18 @@ export class SlackEmulator {
 
     const fault = this.takeFault(method);
     if (fault && "status" in fault) {
-      const body = fault.status === 429 ? fail("ratelimited") : "Internal Server Error";
+      if (fault.status === 429) return this.rateLimited(res, method, args, fault.retryAfterSeconds);
+      const body = "Internal Server Error";
       this.record(method, args, { status: fault.status, body });
-      const headers: Record<string, string> =
-        fault.status === 429
-          ? { "content-type": "application/json", "retry-after": String(fault.retryAfterSeconds) }
-          : { "content-type": "text/plain" };
-      res.writeHead(fault.status, headers).end(typeof body === "string" ? body : JSON.stringify(body));
+      await this.delay();
+      res.writeHead(fault.status, { "content-type": "text/plain" }).end(body);
       return;
     }
     if (fault) return this.answer(res, method, args, fail(fault.error));
+    if (method === "chat.postMessage" && this.postLimit) {
+      const retryAfter = this.postLimit.take(String(args.channel ?? ""));
+      if (retryAfter !== null) return this.rateLimited(res, method, args, retryAfter);
+    }
     if (!token) return this.answer(res, method, args, fail("not_authed"));
     if (method === "apps.connections.open" && this.socketModeUrl) {
       // The one method that takes the app-level token, not the bot token.
@@ -297,9 +315,25 @@ export class SlackEmulator {
     return this.answer(res, method, args, this.workspace.call(method, args));
   }
 
-  private answer(res: ServerResponse, method: string, args: Args, answer: Answer): void {
+  /** Answers, recorded first (so waitFor sees the call while the answer is still on its way). */
+  private async answer(res: ServerResponse, method: string, args: Args, answer: Answer): Promise<void> {
     this.record(method, args, answer);
+    await this.delay();
     res.writeHead(200, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(answer));
+  }
+
+  /** HTTP 429 with Retry-After in seconds and `ratelimited`, as Slack rate-limits a Web API call. */
+  private async rateLimited(res: ServerResponse, method: string, args: Args, retryAfterSeconds: number) {
+    const body = fail("ratelimited");
+    this.record(method, args, { status: 429, body, retryAfter: retryAfterSeconds });
+    await this.delay();
+    res
+      .writeHead(429, { "content-type": "application/json", "retry-after": String(retryAfterSeconds) })
+      .end(JSON.stringify(body));
+  }
+
+  private delay(): Promise<void> {
+    return this.latencyMs > 0 ? sleep(this.latencyMs) : Promise.resolve();
   }
 
   private handleResponseUrl(

@@ -2,11 +2,13 @@
  * The job processor: one check from queue to final Slack message. Retries only transient Autotask
  * trouble; a re-run after a crash continues the same thread and never reports twice.
  */
-import { setTimeout as delay } from "node:timers/promises";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { CheckInput } from "../autotask/check.js";
 import { type CheckResult, type CheckStep, outcomeOf } from "../autotask/result.js";
 import type { Logger } from "../ops/logger.js";
+// A Redis write that follows a check's result must not throw on a blip: BullMQ would run the whole
+// check again, a second login with credentials Autotask may just have rejected.
+import { steadily } from "../ops/steadily.js";
 import type { SecretScrubber } from "../security/redact.js";
 import { lastFour } from "../slack/mrkdwn.js";
 import type { Notifier, NotifyTarget } from "../slack/notifier.js";
@@ -42,25 +44,6 @@ export type ProcessCheckDeps = {
   onResult?: (result: CheckResult, durationMs: number) => void;
   now?: () => number;
 };
-
-/** Waits between the tries of a write that follows a check's result, in milliseconds. */
-const WRITE_RETRY_DELAYS_MS = [100, 300, 900, 2_000];
-
-/**
- * A Redis write that follows a check's result. Were it to throw, BullMQ would run the whole check
- * again: a second login with credentials Autotask may just have rejected, which is how API users
- * get locked. A short outage (a failover, a reconnect) is ridden out here instead.
- */
-async function steadily<T>(write: () => Promise<T>): Promise<T> {
-  for (const wait of WRITE_RETRY_DELAYS_MS) {
-    try {
-      return await write();
-    } catch {
-      await delay(wait);
-    }
-  }
-  return write();
-}
 
 /** A result for a check that could not run at all; `advice` says why in words a person can act on. */
 export function internalErrorResult(job: CheckJob, advice: string): CheckResult {
@@ -173,7 +156,10 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
         retryId: state.retryId ?? undefined,
       },
     };
-    await deps.notifier.begin(target);
+    // The parent is posted while the check runs: no Autotask call waits for Slack. Step replies
+    // wait for it inside the notifier; `finish` awaits it (and fails the attempt if it failed).
+    const parent = deps.notifier.begin(target);
+    parent.catch(() => {});
 
     let result = state.result;
     if (!result) {
@@ -208,6 +194,7 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
       deps.onResult?.(result, now() - started);
     }
 
+    await parent;
     await deps.notifier.finish(target, result);
     if (!state.posted.has("recent")) {
       await deps.recent.add(data.teamId, {

@@ -11,6 +11,7 @@ import { createCheckProcessor } from "../queue/process-check.js";
 import { connectRedis } from "../queue/redis.js";
 import { createCheckWorker } from "../queue/worker.js";
 import { openSecret } from "../security/envelope.js";
+import { createChannelPoster } from "../slack/channel-poster.js";
 import { createNotifier } from "../slack/notifier.js";
 import { createResponseUrlPoster, responseUrlHosts } from "../slack/response-url.js";
 import { undiciFetch } from "../slack/undici-fetch.js";
@@ -49,10 +50,16 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
     timeout: 10_000,
     fetch: undiciFetch,
     retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
+    // A 429 fails the call at once instead of pausing this client for every channel; the notifier's
+    // channel poster waits it out in the lane of the channel that was limited.
+    rejectRateLimitedCalls: true,
   });
   const threads = createThreadStore(redis, prefix);
   const notifier = createNotifier({
     client: slackClient,
+    poster: createChannelPoster({
+      onRateLimited: (method) => metrics.slackCallErrors.inc({ method, error: "ratelimited" }),
+    }),
     threads,
     respond: createResponseUrlPoster({ allowedHosts: responseUrlHosts(config.slack.apiUrl) }),
     logger,
