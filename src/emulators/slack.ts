@@ -99,7 +99,10 @@ export class SlackEmulator {
   private readonly events = new EventEmitter();
   private readonly workspace: SlackWorkspace;
   private readonly responseUrls = new Map<string, ResponseUrl>();
-  private readonly faults = new Map<string, { fault: SlackFault; times: number }[]>();
+  private readonly faults = new Map<
+    string,
+    { fault: SlackFault; times: number; where?: (args: Record<string, unknown>) => boolean }[]
+  >();
   private readonly now: () => number;
   private readonly token: string | undefined;
   private readonly latencyMs: number;
@@ -183,10 +186,16 @@ export class SlackEmulator {
   /**
    * Makes the next `times` calls of `method` fail ("response_url" for response_url posts).
    * @param times @defaultValue 1
+   * @param where only calls whose arguments match (e.g. one channel). @defaultValue every call
    */
-  injectFault(method: string, fault: SlackFault, times = 1): void {
+  injectFault(
+    method: string,
+    fault: SlackFault,
+    times = 1,
+    where?: (args: Record<string, unknown>) => boolean,
+  ): void {
     const queue = this.faults.get(method) ?? [];
-    queue.push({ fault, times });
+    queue.push({ fault, times, where });
     this.faults.set(method, queue);
   }
 
@@ -252,12 +261,13 @@ export class SlackEmulator {
     this.events.emit("change");
   }
 
-  private takeFault(method: string): SlackFault | undefined {
+  private takeFault(method: string, args: Args = {}): SlackFault | undefined {
     const queue = this.faults.get(method);
-    const next = queue?.[0];
+    const index = queue?.findIndex((entry) => !entry.where || entry.where(args)) ?? -1;
+    const next = queue?.[index];
     if (!queue || !next) return undefined;
     next.times -= 1;
-    if (next.times <= 0) queue.shift();
+    if (next.times <= 0) queue.splice(index, 1);
     return next.fault;
   }
 
@@ -287,7 +297,7 @@ export class SlackEmulator {
     const token = bearer ?? (typeof args.token === "string" && args.token !== "" ? args.token : undefined);
     delete args.token;
 
-    const fault = this.takeFault(method);
+    const fault = this.takeFault(method, args);
     if (fault && "status" in fault) {
       if (fault.status === 429) return this.rateLimited(res, method, args, fault.retryAfterSeconds);
       const body = "Internal Server Error";

@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Credentials, DEMO_CHANNEL, type Stack, startStack } from "../../src/demo/stack.js";
 import type { EmulatedApiUser } from "../../src/emulators/autotask.js";
 import type { EmulatedThread } from "../../src/emulators/slack.js";
-import { credentialsOf, hasDoneLine, metadataOf, readable, replyLines, threadText } from "../support/e2e-helpers.js";
+import {
+  credentialsOf,
+  hasDoneLine,
+  metadataOf,
+  readable,
+  replyLines,
+  threadText,
+} from "../support/e2e-helpers.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
 
 const user = (name: string, zone = "15", extra: Partial<EmulatedApiUser> = {}): EmulatedApiUser => ({
