@@ -14,7 +14,7 @@ import { lastFour } from "../slack/mrkdwn.js";
 import type { Notifier, NotifyTarget } from "../slack/notifier.js";
 import type { RecentResults } from "../state/recent-results.js";
 import type { RetryPrefills } from "../state/retry-prefill.js";
-import type { ThreadStore } from "../state/thread-state.js";
+import type { ThreadState, ThreadStore } from "../state/thread-state.js";
 import { type CheckJob, type CheckJobReturn, checkJobSchema } from "./jobs.js";
 import type { LockoutGuard } from "./lockout.js";
 
@@ -58,6 +58,57 @@ export function internalErrorResult(job: CheckJob, advice: string): CheckResult 
     checks: [],
     usage: null,
     advice,
+  };
+}
+
+/** Where and for whom a job's check reports, with the thread state read for this attempt. */
+function targetFor(data: CheckJob, state: ThreadState): NotifyTarget {
+  return {
+    thread: state,
+    requestId: data.requestId,
+    channelId: data.channelId,
+    requesterId: data.requesterId,
+    responseUrl: data.responseUrl,
+    context: {
+      requestId: data.requestId,
+      requesterId: data.requesterId,
+      username: data.username,
+      trackingIdLast4: lastFour(data.trackingId),
+      portalUrl: data.portalUrl,
+      retryId: state.retryId ?? undefined,
+    },
+  };
+}
+
+/**
+ * Reports a check whose job BullMQ gave up on without a result posted: attempts used up, or a job
+ * that stalled past maxStalledCount (its worker died each time), which BullMQ fails on the next
+ * worker to fetch it without running it. Posts the result if one was recorded, else says the
+ * check could not finish, so no parent stays "Checking…". Called once, by the worker that failed
+ * the job (BullMQ's `failed` event fires only there).
+ */
+export function createGiveUpReporter(deps: Pick<ProcessCheckDeps, "notifier" | "threads" | "logger">) {
+  /** @param stalled true when the job stalled past the limit (its worker died each time). */
+  return async function reportGivenUp(job: Job<CheckJob>, stalled: boolean): Promise<void> {
+    const parsed = checkJobSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    const data = parsed.data;
+    const state = await deps.threads.get(data.requestId);
+    if (state.posted.has("final")) return;
+    const target = targetFor(data, state);
+    const result =
+      state.result ??
+      internalErrorResult(
+        data,
+        stalled
+          ? `The check could not finish: the bot stopped in the middle of it several times, so it was not tried again. Submit it again; if it happens again, tell whoever runs the bot, quoting request ${data.requestId}.`
+          : `The check could not finish: every attempt failed inside the bot. Submit it again; if it happens again, tell whoever runs the bot, quoting request ${data.requestId}.`,
+      );
+    await deps.notifier.finish(target, result);
+    deps.logger.warn(
+      { requestId: data.requestId, jobId: job.id, code: result.code },
+      "reported a check the queue gave up on",
+    );
   };
 }
 
@@ -141,21 +192,7 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
       throw new UnrecoverableError("invalid_payload: the job data does not match the check job schema");
     const data = parsed.data;
     const state = await deps.threads.get(data.requestId);
-    const target: NotifyTarget = {
-      thread: state,
-      requestId: data.requestId,
-      channelId: data.channelId,
-      requesterId: data.requesterId,
-      responseUrl: data.responseUrl,
-      context: {
-        requestId: data.requestId,
-        requesterId: data.requesterId,
-        username: data.username,
-        trackingIdLast4: lastFour(data.trackingId),
-        portalUrl: data.portalUrl,
-        retryId: state.retryId ?? undefined,
-      },
-    };
+    const target = targetFor(data, state);
     // The parent is posted while the check runs: no Autotask call waits for Slack. Step replies
     // wait for it inside the notifier; `finish` awaits it (and fails the attempt if it failed).
     const parent = deps.notifier.begin(target);
@@ -173,7 +210,9 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
       }
       if (checked === null) {
         // Cancelled by a shutdown past its grace period: back to the queue, without using up an
-        // attempt, for another worker to run from the start. Nothing of it was posted.
+        // attempt, for another worker to run from the start. Nothing of the run was posted but
+        // the parent, whose place is recorded first so the re-run continues its thread.
+        await parent.catch(() => {});
         await job.moveToWait(token);
         throw new WaitingError();
       }

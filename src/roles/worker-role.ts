@@ -7,7 +7,7 @@ import type { ReadinessCheck } from "../ops/http.js";
 import { toSlackLogger } from "../ops/logger.js";
 import type { Metrics } from "../ops/metrics.js";
 import { createLockoutGuard } from "../queue/lockout.js";
-import { createCheckProcessor } from "../queue/process-check.js";
+import { createCheckProcessor, createGiveUpReporter } from "../queue/process-check.js";
 import { connectRedis } from "../queue/redis.js";
 import { createCheckWorker } from "../queue/worker.js";
 import { openSecret } from "../security/envelope.js";
@@ -112,6 +112,7 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
     scrubber,
     logger,
     stall: context.stall,
+    onGaveUp: createGiveUpReporter({ notifier, threads, logger }),
   });
   await rejectAfter(worker.waitUntilReady(), 5_000, "connecting the worker").catch(() => {
     logger.warn("the worker is not connected to Redis yet; it keeps trying");
