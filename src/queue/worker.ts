@@ -81,12 +81,14 @@ export function createCheckWorker(options: CheckWorkerOptions): Worker<CheckJob,
     if (!final) return;
     // A job that will not run again has no use for its ciphertext.
     if (job.data.sealedSecret) job.updateData({ ...job.data, sealedSecret: "" }).catch(() => {});
-    options.onGaveUp?.(job, error.message === STALLED_TOO_OFTEN).catch((failure: unknown) =>
-      logger.error(
-        { jobId: job.id, err: sanitized(failure, scrubber).message },
-        "could not report a check the queue gave up on",
-      ),
-    );
+    options
+      .onGaveUp?.(job, error.message === STALLED_TOO_OFTEN)
+      ?.catch((failure: unknown) =>
+        logger.error(
+          { jobId: job.id, err: sanitized(failure, scrubber).message },
+          "could not report a check the queue gave up on",
+        ),
+      );
   });
   return worker;
 }
