@@ -198,20 +198,20 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
     const parent = deps.notifier.begin(target);
     parent.catch(() => {});
 
+    // Step replies are posted in the background: none may still be in flight when an attempt ends
+    // early (an error, a retry, a shutdown), or a re-run elsewhere could post the same step again.
+    // On the way to `finish` they are not flushed here: the last steps share the final reply.
+    const settled = <T>(error: T) => deps.notifier.settle(target).then(() => Promise.reject(error));
+
     let result = state.result;
     if (!result) {
-      let checked: CheckResult | null;
-      try {
-        checked = await check(job, data, target, signal);
-      } finally {
-        // Step replies are posted in the background: none may still be in flight when this
-        // attempt ends, or a re-run elsewhere could post the same step again.
-        await deps.notifier.settle(target);
-      }
+      const checked = await check(job, data, target, signal).catch(settled);
       if (checked === null) {
         // Cancelled by a shutdown past its grace period: back to the queue, without using up an
         // attempt, for another worker to run from the start. Nothing of the run was posted but
-        // the parent, whose place is recorded first so the re-run continues its thread.
+        // the parent and the replies so far, and the parent's place is recorded first so the
+        // re-run continues its thread.
+        await deps.notifier.settle(target);
         await parent.catch(() => {});
         await job.moveToWait(token);
         throw new WaitingError();
@@ -225,16 +225,16 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
                 username: data.username,
                 trackingId: data.trackingId,
               }),
-            )
+            ).catch(settled)
           : null;
       target.context.retryId = retryId ?? undefined;
       const saved = result;
-      await steadily(() => deps.threads.saveResult(data.requestId, saved, retryId));
+      await steadily(() => deps.threads.saveResult(data.requestId, saved, retryId)).catch(settled);
       deps.onResult?.(result, now() - started);
     }
 
-    await parent;
-    await deps.notifier.finish(target, result);
+    await parent.catch(settled);
+    await deps.notifier.finish(target, result).catch(settled);
     if (!state.posted.has("recent")) {
       await deps.recent.add(data.teamId, {
         requestId: data.requestId,
