@@ -35,7 +35,15 @@ export type {
 export type SlackFault = { status: 500 } | { status: 429; retryAfterSeconds: number } | { error: string };
 
 /** One request the emulator answered. `method` is the Web API method, or "response_url". */
-export type RecordedCall = { method: string; args: Record<string, unknown>; at: number; response: unknown };
+export type RecordedCall = {
+  method: string;
+  args: Record<string, unknown>;
+  /** When the request arrived (the emulator's clock, ms). */
+  at: number;
+  /** When the answer was sent: `at` plus `latencyMs`. Set once it is sent. */
+  answeredAt?: number;
+  response: unknown;
+};
 
 export type ResponseUrlPost = { id: string; channelId: string; body: unknown; at: number };
 
@@ -256,9 +264,11 @@ export class SlackEmulator {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private record(method: string, args: Args, response: unknown): void {
-    this.calls.push({ method, args, at: this.now(), response });
+  private record(method: string, args: Args, response: unknown): RecordedCall {
+    const call: RecordedCall = { method, args, at: this.now(), response };
+    this.calls.push(call);
     this.events.emit("change");
+    return call;
   }
 
   private takeFault(method: string, args: Args = {}): SlackFault | undefined {
@@ -327,16 +337,18 @@ export class SlackEmulator {
 
   /** Answers, recorded first (so waitFor sees the call while the answer is still on its way). */
   private async answer(res: ServerResponse, method: string, args: Args, answer: Answer): Promise<void> {
-    this.record(method, args, answer);
+    const call = this.record(method, args, answer);
     await this.delay();
+    call.answeredAt = this.now();
     res.writeHead(200, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(answer));
   }
 
   /** HTTP 429 with Retry-After in seconds and `ratelimited`, as Slack rate-limits a Web API call. */
   private async rateLimited(res: ServerResponse, method: string, args: Args, retryAfterSeconds: number) {
     const body = fail("ratelimited");
-    this.record(method, args, { status: 429, body, retryAfter: retryAfterSeconds });
+    const call = this.record(method, args, { status: 429, body, retryAfter: retryAfterSeconds });
     await this.delay();
+    call.answeredAt = this.now();
     res
       .writeHead(429, { "content-type": "application/json", "retry-after": String(retryAfterSeconds) })
       .end(JSON.stringify(body));
