@@ -272,7 +272,7 @@ export function renderHelp(): SlackMessage {
     "• `/autotask-connect https://ww5.autotask.net` opens it with the portal URL filled in.",
     "• `/autotask-connect status` shows the last checks in this workspace.",
     "• `/autotask-connect help` shows this.",
-    "The result is posted in this channel, with one thread reply per step. The secret is encrypted until the check ends and never posted; the tracking identifier is shown only as its last 4 characters.",
+    "The result is posted in this channel, with every step in its thread. The secret is encrypted until the check ends and never posted; the tracking identifier is shown only as its last 4 characters.",
   ].join("\n");
   return message(text.replace(/[*`]/g, ""), [section(text)]);
 }

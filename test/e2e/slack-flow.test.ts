@@ -115,7 +115,7 @@ describe("/autotask-connect opens the modal", () => {
 });
 
 describe("a valid submission", () => {
-  it("posts a parent, one reply per step, and the final state with the Domain, zone, usage and metadata", async () => {
+  it("posts a parent, every step in order in its thread, and the final state with the Domain, zone, usage and metadata", async () => {
     const { answer } = await stack.submitCheck(credentialsOf(HAPPY));
     expect(answer.status).toBe(200);
     expect(answer.ms).toBeLessThan(3_000);
