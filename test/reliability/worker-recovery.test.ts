@@ -43,8 +43,11 @@ function finalUpdateAt(f: Fleet, username: string): number | undefined {
     .find((call) => call.args.ts === parent?.ts && (call.response as { ok?: boolean }).ok)?.at;
 }
 
-it("reports a SIGKILLed worker's check within 10 s of the death, 5 times in a row, once each", async () => {
-  const users = [1, 2, 3, 4, 5].map((n) => user(`kill${n}`));
+/** Kills in a row; `RECOVERY_ROUNDS=5` for the median the notes quote. */
+const ROUNDS = Number(process.env.RECOVERY_ROUNDS ?? 3);
+
+it("reports a SIGKILLed worker's check within 10 s of the death, several times in a row, once each", async () => {
+  const users = Array.from({ length: ROUNDS }, (_, n) => user(`kill${n + 1}`));
   fleet = await startFleet({ redisUrl: testRedisUrl(), users });
   const f = fleet;
   const web = await f.start("web", "web");
@@ -71,7 +74,9 @@ it("reports a SIGKILLed worker's check within 10 s of the death, 5 times in a ro
     doomed = rescuer;
   }
   const sorted = [...recoveries].sort((a, b) => a - b);
-  process.stdout.write(`recovery after SIGKILL (ms): ${JSON.stringify(recoveries)}, median ${sorted[2]}\n`);
+  process.stdout.write(
+    `recovery after SIGKILL (ms): ${JSON.stringify(recoveries)}, median ${sorted[Math.floor(sorted.length / 2)]}\n`,
+  );
   const outcomes = users.map((u) => outcomeOf(f.slack, CHANNEL, u.username));
   expect(outcomes.map((outcome) => outcome.code)).toEqual(users.map(() => "ok"));
   expectEachReportedOnce("worker SIGKILL, production lock timing", users.length, outcomes);
