@@ -12,7 +12,12 @@ import {
   type EmulatorOptions,
   startAutotaskEmulator,
 } from "../emulators/autotask.js";
-import { type EmulatedThread, type SlackEmulator, startSlackEmulator } from "../emulators/slack.js";
+import {
+  type EmulatedThread,
+  type SlackEmulator,
+  type SlackEmulatorOptions,
+  startSlackEmulator,
+} from "../emulators/slack.js";
 import type { SignedResponse } from "../emulators/slack-requests.js";
 import { type Credentials, createSlackUser, fieldValues } from "../emulators/slack-user.js";
 import { createLogger } from "../ops/logger.js";
@@ -30,6 +35,8 @@ export type StackOptions = {
   /** Extra environment (AUTHORIZED_USERS, AUTOTASK_REQUIRED_ENTITIES, ...). */
   env?: Record<string, string>;
   autotask?: EmulatorOptions;
+  /** Options of the Slack emulator (latency, per-channel posting limit); ignored with `shared`. */
+  slackEmulator?: SlackEmulatorOptions;
   logLevel?: string;
   /** Where log lines go. @defaultValue nowhere */
   logDestination?: DestinationStream;
@@ -144,7 +151,7 @@ export function finishedThread(
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const slack = options.shared?.slack ?? (await startSlackEmulator());
+  const slack = options.shared?.slack ?? (await startSlackEmulator(options.slackEmulator));
   const autotask = options.shared?.autotask ?? (await startAutotaskEmulator(options.autotask));
   const signingSecret = options.shared?.signingSecret ?? randomBytes(16).toString("hex");
   slack.setChannel(DEMO_CHANNEL, { kind: "public", botIsMember: true, name: "msp-ops" });
@@ -227,7 +234,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     waitForResult(username, { channelId = DEMO_CHANNEL, timeoutMs = 15_000 } = {}) {
       return slack.waitFor(() => {
         const thread = finishedThread(slack, channelId, username);
-        return thread?.replies.some((reply) => reply.text.startsWith("Done")) ? thread : undefined;
+        // The "Done" line may share its reply with the last steps.
+        return thread?.replies.some((reply) => /(^|\n)Done: /.test(reply.text)) ? thread : undefined;
       }, timeoutMs);
     },
 

@@ -55,6 +55,35 @@ function validMetadata(value: unknown): boolean {
   return typeof event_type === "string" && typeof event_payload === "object" && event_payload !== null;
 }
 
+/** True when a JSON value holds a null anywhere (a key with no value). */
+function holdsNull(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value !== "object") return false;
+  return Object.values(value as Args).some(holdsNull);
+}
+
+/**
+ * What Slack does with message metadata: a malformed object fails the call
+ * (`invalid_metadata_format`), while metadata that is well formed but does not fit Slack's schema
+ * (here: a payload key whose value is null) is dropped and the call still succeeds, with the
+ * warning `invalid_metadata_schema` (docs.slack.dev/messaging/message-metadata; chat.postMessage
+ * and chat.update reference, "warnings").
+ */
+type MetadataVerdict = { keep: unknown } | { drop: "invalid_metadata_schema" } | { refuse: Answer };
+
+function judgeMetadata(value: unknown): MetadataVerdict {
+  if (value === undefined) return { keep: undefined };
+  if (!validMetadata(value)) return { refuse: fail("invalid_metadata_format") };
+  if (holdsNull((value as Args).event_payload)) return { drop: "invalid_metadata_schema" };
+  return { keep: value };
+}
+
+/** Adds Slack's `warning` / `response_metadata.warnings` to a successful answer. */
+function withWarning(answer: Answer, verdict: MetadataVerdict): Answer {
+  if (!("drop" in verdict)) return answer;
+  return { ...answer, warning: verdict.drop, response_metadata: { warnings: [verdict.drop] } };
+}
+
 export class SlackWorkspace {
   readonly ephemerals: EphemeralMessage[] = [];
   private readonly channels = new Map<string, EmulatedChannel>();
@@ -182,7 +211,8 @@ export class SlackWorkspace {
     if (text === "" && (!Array.isArray(blocks) || blocks.length === 0)) return fail("no_text");
     const problems = checkMessageBlocks(blocks);
     if (problems.length > 0) return invalid("invalid_blocks", problems);
-    if (args.metadata !== undefined && !validMetadata(args.metadata)) return fail("invalid_metadata_format");
+    const metadata = judgeMetadata(args.metadata);
+    if ("refuse" in metadata) return metadata.refuse;
     let threadTs: string | undefined;
     if (str(args.thread_ts)) {
       const parent = this.messageIndex.get(`${target.id}/${args.thread_ts}`);
@@ -196,11 +226,14 @@ export class SlackWorkspace {
       blocks: blocks as unknown[],
       edits: 0,
       ...(threadTs && { threadTs }),
-      ...(args.metadata !== undefined && { metadata: args.metadata }),
+      ...("keep" in metadata && metadata.keep !== undefined && { metadata: metadata.keep }),
     };
     this.messages.push(message);
     this.messageIndex.set(`${message.channel}/${message.ts}`, message);
-    return { ok: true, channel: target.id, ts: message.ts, message: this.wire(message) };
+    return withWarning(
+      { ok: true, channel: target.id, ts: message.ts, message: this.wire(message) },
+      metadata,
+    );
   }
 
   private update(args: Args): Answer {
@@ -215,12 +248,16 @@ export class SlackWorkspace {
       const problems = checkMessageBlocks(args.blocks);
       if (problems.length > 0) return invalid("invalid_blocks", problems);
     }
-    if (args.metadata !== undefined && !validMetadata(args.metadata)) return fail("invalid_metadata_format");
+    const metadata = judgeMetadata(args.metadata);
+    if ("refuse" in metadata) return metadata.refuse;
     if (text !== undefined) message.text = text;
     if (args.blocks !== undefined) message.blocks = args.blocks as unknown[];
-    if (args.metadata !== undefined) message.metadata = args.metadata;
+    if ("keep" in metadata && metadata.keep !== undefined) message.metadata = metadata.keep;
     message.edits += 1;
-    return { ok: true, channel: target.id, ts: message.ts, text: message.text, message: this.wire(message) };
+    return withWarning(
+      { ok: true, channel: target.id, ts: message.ts, text: message.text, message: this.wire(message) },
+      metadata,
+    );
   }
 
   private wire(message: EmulatedMessage): Args {

@@ -8,7 +8,9 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { checkMessageBlocks } from "./slack-block-limits.js";
+import { ChannelPostLimit, type PostRateLimit } from "./slack-post-limit.js";
 import {
   type Answer,
   type Args,
@@ -33,7 +35,15 @@ export type {
 export type SlackFault = { status: 500 } | { status: 429; retryAfterSeconds: number } | { error: string };
 
 /** One request the emulator answered. `method` is the Web API method, or "response_url". */
-export type RecordedCall = { method: string; args: Record<string, unknown>; at: number; response: unknown };
+export type RecordedCall = {
+  method: string;
+  args: Record<string, unknown>;
+  /** When the request arrived (the emulator's clock, ms). */
+  at: number;
+  /** When the answer was sent: `at` plus `latencyMs`. Set once it is sent. */
+  answeredAt?: number;
+  response: unknown;
+};
 
 export type ResponseUrlPost = { id: string; channelId: string; body: unknown; at: number };
 
@@ -50,11 +60,17 @@ export type SlackEmulatorOptions = {
   teamId?: string;
   /** @defaultValue "UBOT" */
   botUserId?: string;
-  /** Added before every Web API answer, in milliseconds. @defaultValue 0 */
+  /** Added delay before every Web API answer, in milliseconds (not response_url posts). @defaultValue 0 */
   latencyMs?: number;
-  /** Per-channel limit on chat.postMessage (posts per second, burst), answered HTTP 429 with Retry-After. @defaultValue none */
-  postRateLimit?: { perSecond: number; burst: number };
+  /**
+   * Slack's per-channel limit on chat.postMessage: `burst` posts at once, then `perSecond`; past it
+   * HTTP 429 `{ ok: false, error: "ratelimited" }` with `Retry-After` (seconds), as Slack answers.
+   * @defaultValue unlimited
+   */
+  postRateLimit?: PostRateLimit;
 };
+
+export type { PostRateLimit };
 
 type ResponseUrl = { channelId: string; uses: number; expiresAt: number };
 
@@ -91,9 +107,14 @@ export class SlackEmulator {
   private readonly events = new EventEmitter();
   private readonly workspace: SlackWorkspace;
   private readonly responseUrls = new Map<string, ResponseUrl>();
-  private readonly faults = new Map<string, { fault: SlackFault; times: number }[]>();
+  private readonly faults = new Map<
+    string,
+    { fault: SlackFault; times: number; where?: (args: Record<string, unknown>) => boolean }[]
+  >();
   private readonly now: () => number;
   private readonly token: string | undefined;
+  private readonly latencyMs: number;
+  private readonly postLimit: ChannelPostLimit | null;
   private socketModeUrl: (() => string) | null = null;
 
   private constructor(
@@ -102,6 +123,8 @@ export class SlackEmulator {
   ) {
     this.now = options.now ?? Date.now;
     this.token = options.token;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.postLimit = options.postRateLimit ? new ChannelPostLimit(options.postRateLimit, this.now) : null;
     this.workspace = new SlackWorkspace({
       now: this.now,
       triggerTtlMs: options.triggerTtlMs ?? 3_000,
@@ -171,10 +194,16 @@ export class SlackEmulator {
   /**
    * Makes the next `times` calls of `method` fail ("response_url" for response_url posts).
    * @param times @defaultValue 1
+   * @param where only calls whose arguments match (e.g. one channel). @defaultValue every call
    */
-  injectFault(method: string, fault: SlackFault, times = 1): void {
+  injectFault(
+    method: string,
+    fault: SlackFault,
+    times = 1,
+    where?: (args: Record<string, unknown>) => boolean,
+  ): void {
     const queue = this.faults.get(method) ?? [];
-    queue.push({ fault, times });
+    queue.push({ fault, times, where });
     this.faults.set(method, queue);
   }
 
@@ -235,17 +264,20 @@ export class SlackEmulator {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private record(method: string, args: Args, response: unknown): void {
-    this.calls.push({ method, args, at: this.now(), response });
+  private record(method: string, args: Args, response: unknown): RecordedCall {
+    const call: RecordedCall = { method, args, at: this.now(), response };
+    this.calls.push(call);
     this.events.emit("change");
+    return call;
   }
 
-  private takeFault(method: string): SlackFault | undefined {
+  private takeFault(method: string, args: Args = {}): SlackFault | undefined {
     const queue = this.faults.get(method);
-    const next = queue?.[0];
+    const index = queue?.findIndex((entry) => !entry.where || entry.where(args)) ?? -1;
+    const next = queue?.[index];
     if (!queue || !next) return undefined;
     next.times -= 1;
-    if (next.times <= 0) queue.shift();
+    if (next.times <= 0) queue.splice(index, 1);
     return next.fault;
   }
 
@@ -275,18 +307,20 @@ export class SlackEmulator {
     const token = bearer ?? (typeof args.token === "string" && args.token !== "" ? args.token : undefined);
     delete args.token;
 
-    const fault = this.takeFault(method);
+    const fault = this.takeFault(method, args);
     if (fault && "status" in fault) {
-      const body = fault.status === 429 ? fail("ratelimited") : "Internal Server Error";
+      if (fault.status === 429) return this.rateLimited(res, method, args, fault.retryAfterSeconds);
+      const body = "Internal Server Error";
       this.record(method, args, { status: fault.status, body });
-      const headers: Record<string, string> =
-        fault.status === 429
-          ? { "content-type": "application/json", "retry-after": String(fault.retryAfterSeconds) }
-          : { "content-type": "text/plain" };
-      res.writeHead(fault.status, headers).end(typeof body === "string" ? body : JSON.stringify(body));
+      await this.delay();
+      res.writeHead(fault.status, { "content-type": "text/plain" }).end(body);
       return;
     }
     if (fault) return this.answer(res, method, args, fail(fault.error));
+    if (method === "chat.postMessage" && this.postLimit) {
+      const retryAfter = this.postLimit.take(String(args.channel ?? ""));
+      if (retryAfter !== null) return this.rateLimited(res, method, args, retryAfter);
+    }
     if (!token) return this.answer(res, method, args, fail("not_authed"));
     if (method === "apps.connections.open" && this.socketModeUrl) {
       // The one method that takes the app-level token, not the bot token.
@@ -301,9 +335,27 @@ export class SlackEmulator {
     return this.answer(res, method, args, this.workspace.call(method, args));
   }
 
-  private answer(res: ServerResponse, method: string, args: Args, answer: Answer): void {
-    this.record(method, args, answer);
+  /** Answers, recorded first (so waitFor sees the call while the answer is still on its way). */
+  private async answer(res: ServerResponse, method: string, args: Args, answer: Answer): Promise<void> {
+    const call = this.record(method, args, answer);
+    await this.delay();
+    call.answeredAt = this.now();
     res.writeHead(200, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(answer));
+  }
+
+  /** HTTP 429 with Retry-After in seconds and `ratelimited`, as Slack rate-limits a Web API call. */
+  private async rateLimited(res: ServerResponse, method: string, args: Args, retryAfterSeconds: number) {
+    const body = fail("ratelimited");
+    const call = this.record(method, args, { status: 429, body, retryAfter: retryAfterSeconds });
+    await this.delay();
+    call.answeredAt = this.now();
+    res
+      .writeHead(429, { "content-type": "application/json", "retry-after": String(retryAfterSeconds) })
+      .end(JSON.stringify(body));
+  }
+
+  private delay(): Promise<void> {
+    return this.latencyMs > 0 ? sleep(this.latencyMs) : Promise.resolve();
   }
 
   private handleResponseUrl(

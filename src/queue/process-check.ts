@@ -2,17 +2,19 @@
  * The job processor: one check from queue to final Slack message. Retries only transient Autotask
  * trouble; a re-run after a crash continues the same thread and never reports twice.
  */
-import { setTimeout as delay } from "node:timers/promises";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import type { CheckInput } from "../autotask/check.js";
 import { type CheckResult, type CheckStep, outcomeOf } from "../autotask/result.js";
 import type { Logger } from "../ops/logger.js";
+// A Redis write that follows a check's result must not throw on a blip: BullMQ would run the whole
+// check again, a second login with credentials Autotask may just have rejected.
+import { steadily } from "../ops/steadily.js";
 import type { SecretScrubber } from "../security/redact.js";
 import { lastFour } from "../slack/mrkdwn.js";
 import type { Notifier, NotifyTarget } from "../slack/notifier.js";
 import type { RecentResults } from "../state/recent-results.js";
 import type { RetryPrefills } from "../state/retry-prefill.js";
-import type { ThreadStore } from "../state/thread-state.js";
+import type { ThreadState, ThreadStore } from "../state/thread-state.js";
 import { type CheckJob, type CheckJobReturn, checkJobSchema } from "./jobs.js";
 
 export type ProcessCheckDeps = {
@@ -35,25 +37,6 @@ export type ProcessCheckDeps = {
   now?: () => number;
 };
 
-/** Waits between the tries of a write that follows a check's result, in milliseconds. */
-const WRITE_RETRY_DELAYS_MS = [100, 300, 900, 2_000];
-
-/**
- * A Redis write that follows a check's result. Were it to throw, BullMQ would run the whole check
- * again: a second login with credentials Autotask may just have rejected, which is how API users
- * get locked. A short outage (a failover, a reconnect) is ridden out here instead.
- */
-async function steadily<T>(write: () => Promise<T>): Promise<T> {
-  for (const wait of WRITE_RETRY_DELAYS_MS) {
-    try {
-      return await write();
-    } catch {
-      await delay(wait);
-    }
-  }
-  return write();
-}
-
 /** A result for a check that could not run at all; `advice` says why in words a person can act on. */
 export function internalErrorResult(job: CheckJob, advice: string): CheckResult {
   return {
@@ -67,6 +50,57 @@ export function internalErrorResult(job: CheckJob, advice: string): CheckResult 
     checks: [],
     usage: null,
     advice,
+  };
+}
+
+/** Where and for whom a job's check reports, with the thread state read for this attempt. */
+function targetFor(data: CheckJob, state: ThreadState): NotifyTarget {
+  return {
+    thread: state,
+    requestId: data.requestId,
+    channelId: data.channelId,
+    requesterId: data.requesterId,
+    responseUrl: data.responseUrl,
+    context: {
+      requestId: data.requestId,
+      requesterId: data.requesterId,
+      username: data.username,
+      trackingIdLast4: lastFour(data.trackingId),
+      portalUrl: data.portalUrl,
+      retryId: state.retryId ?? undefined,
+    },
+  };
+}
+
+/**
+ * Reports a check whose job BullMQ gave up on without a result posted: attempts used up, or a job
+ * that stalled past maxStalledCount (its worker died each time), which BullMQ fails on the next
+ * worker to fetch it without running it. Posts the result if one was recorded, else says the
+ * check could not finish, so no parent stays "Checking…". Called once, by the worker that failed
+ * the job (BullMQ's `failed` event fires only there).
+ */
+export function createGiveUpReporter(deps: Pick<ProcessCheckDeps, "notifier" | "threads" | "logger">) {
+  /** @param stalled true when the job stalled past the limit (its worker died each time). */
+  return async function reportGivenUp(job: Job<CheckJob>, stalled: boolean): Promise<void> {
+    const parsed = checkJobSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    const data = parsed.data;
+    const state = await deps.threads.get(data.requestId);
+    if (state.posted.has("final")) return;
+    const target = targetFor(data, state);
+    const result =
+      state.result ??
+      internalErrorResult(
+        data,
+        stalled
+          ? `The check could not finish: the bot stopped in the middle of it several times, so it was not tried again. Submit it again; if it happens again, tell whoever runs the bot, quoting request ${data.requestId}.`
+          : `The check could not finish: every attempt failed inside the bot. Submit it again; if it happens again, tell whoever runs the bot, quoting request ${data.requestId}.`,
+      );
+    await deps.notifier.finish(target, result);
+    deps.logger.warn(
+      { requestId: data.requestId, jobId: job.id, code: result.code },
+      "reported a check the queue gave up on",
+    );
   };
 }
 
@@ -141,36 +175,27 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
       throw new UnrecoverableError("invalid_payload: the job data does not match the check job schema");
     const data = parsed.data;
     const state = await deps.threads.get(data.requestId);
-    const target: NotifyTarget = {
-      thread: state,
-      requestId: data.requestId,
-      channelId: data.channelId,
-      requesterId: data.requesterId,
-      responseUrl: data.responseUrl,
-      context: {
-        requestId: data.requestId,
-        requesterId: data.requesterId,
-        username: data.username,
-        trackingIdLast4: lastFour(data.trackingId),
-        portalUrl: data.portalUrl,
-        retryId: state.retryId ?? undefined,
-      },
-    };
-    await deps.notifier.begin(target);
+    const target = targetFor(data, state);
+    // The parent is posted while the check runs: no Autotask call waits for Slack. Step replies
+    // wait for it inside the notifier; `finish` awaits it (and fails the attempt if it failed).
+    const parent = deps.notifier.begin(target);
+    parent.catch(() => {});
+
+    // Step replies are posted in the background: none may still be in flight when an attempt ends
+    // early (an error, a retry, a shutdown), or a re-run elsewhere could post the same step again.
+    // On the way to `finish` they are not flushed here: the last steps share the final reply.
+    const settled = <T>(error: T) => deps.notifier.settle(target).then(() => Promise.reject(error));
 
     let result = state.result;
     if (!result) {
-      let checked: CheckResult | null;
-      try {
-        checked = await check(job, data, target, signal);
-      } finally {
-        // Step replies are posted in the background: none may still be in flight when this
-        // attempt ends, or a re-run elsewhere could post the same step again.
-        await deps.notifier.settle(target);
-      }
+      const checked = await check(job, data, target, signal).catch(settled);
       if (checked === null) {
         // Cancelled by a shutdown past its grace period: back to the queue, without using up an
-        // attempt, for another worker to run from the start. Nothing of it was posted.
+        // attempt, for another worker to run from the start. Nothing of the run was posted but
+        // the parent and the replies so far, and the parent's place is recorded first so the
+        // re-run continues its thread.
+        await deps.notifier.settle(target);
+        await parent.catch(() => {});
         await job.moveToWait(token);
         throw new WaitingError();
       }
@@ -184,15 +209,16 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
                 trackingId: data.trackingId,
                 requesterId: data.requesterId,
               }),
-            )
+            ).catch(settled)
           : null;
       target.context.retryId = retryId ?? undefined;
       const saved = result;
-      await steadily(() => deps.threads.saveResult(data.requestId, saved, retryId));
+      await steadily(() => deps.threads.saveResult(data.requestId, saved, retryId)).catch(settled);
       deps.onResult?.(result, now() - started);
     }
 
-    await deps.notifier.finish(target, result);
+    await parent.catch(settled);
+    await deps.notifier.finish(target, result).catch(settled);
     if (!state.posted.has("recent")) {
       await deps.recent.add(data.teamId, {
         requestId: data.requestId,

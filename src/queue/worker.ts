@@ -15,11 +15,26 @@ export type CheckWorkerOptions = {
   logger: Logger;
   /**
    * A job whose worker died is taken over once its lock expires (lockDuration) and the next
-   * stalled-job sweep runs (stalledInterval): at most about 25 s, inside the contract's 60 s.
-   * @defaultValue { lockDurationMs: 15_000, stalledIntervalMs: 10_000 }
+   * stalled-job sweep runs (stalledInterval): at most about 7 s after the death, plus the re-run,
+   * inside the contract's 10 s. The lock is renewed every lockDuration / 2 (2.5 s), so a check
+   * that is merely slow, or an event loop busy for up to about 2.5 s, keeps its job.
+   * @defaultValue STALL_DEFAULTS
    */
   stall?: { lockDurationMs: number; stalledIntervalMs: number };
+  /**
+   * Told once, on the one worker that failed it for good, about a job that will not run again:
+   * attempts used up, or stalled more than maxStalledCount times (BullMQ then fails it on the next
+   * worker that fetches it, without running it, and `failed` fires there, not on the worker that
+   * died). `stalled` says which.
+   */
+  onGaveUp?: (job: Job<CheckJob>, stalled: boolean) => Promise<void>;
 };
+
+/** Lock and stalled-sweep timing of the check worker, in milliseconds. */
+export const STALL_DEFAULTS = { lockDurationMs: 5_000, stalledIntervalMs: 2_000 } as const;
+
+/** BullMQ's failedReason for a job stalled more than maxStalledCount times. */
+const STALLED_TOO_OFTEN = "job stalled more than allowable limit";
 
 /**
  * Errors thrown by the processor are stored by BullMQ in Redis (failedReason, stacktrace, the
@@ -34,7 +49,7 @@ function sanitized(error: unknown, scrubber: SecretScrubber): Error {
 
 export function createCheckWorker(options: CheckWorkerOptions): Worker<CheckJob, CheckJobReturn> {
   const { processor, scrubber, logger } = options;
-  const stall = options.stall ?? { lockDurationMs: 15_000, stalledIntervalMs: 10_000 };
+  const stall = options.stall ?? STALL_DEFAULTS;
   const worker = new Worker<CheckJob, CheckJobReturn>(
     CHECK_QUEUE,
     async (job, token, signal) => {
@@ -63,10 +78,17 @@ export function createCheckWorker(options: CheckWorkerOptions): Worker<CheckJob,
       { jobId: job.id, attemptsMade: job.attemptsMade, final, reason: error.message },
       "check job failed",
     );
+    if (!final) return;
     // A job that will not run again has no use for its ciphertext.
-    if (final && job.data.sealedSecret) {
-      job.updateData({ ...job.data, sealedSecret: "" }).catch(() => {});
-    }
+    if (job.data.sealedSecret) job.updateData({ ...job.data, sealedSecret: "" }).catch(() => {});
+    options
+      .onGaveUp?.(job, error.message === STALLED_TOO_OFTEN)
+      ?.catch((failure: unknown) =>
+        logger.error(
+          { jobId: job.id, err: sanitized(failure, scrubber).message },
+          "could not report a check the queue gave up on",
+        ),
+      );
   });
   return worker;
 }

@@ -6,10 +6,11 @@ import { rejectAfter } from "../ops/deadline.js";
 import type { ReadinessCheck } from "../ops/http.js";
 import { toSlackLogger } from "../ops/logger.js";
 import type { Metrics } from "../ops/metrics.js";
-import { createCheckProcessor } from "../queue/process-check.js";
+import { createCheckProcessor, createGiveUpReporter } from "../queue/process-check.js";
 import { connectRedis } from "../queue/redis.js";
 import { createCheckWorker } from "../queue/worker.js";
 import { openSecret } from "../security/envelope.js";
+import { createChannelPoster } from "../slack/channel-poster.js";
 import { createNotifier } from "../slack/notifier.js";
 import { createResponseUrlPoster, responseUrlHosts } from "../slack/response-url.js";
 import { createRedisLoginBudget } from "../state/login-budget.js";
@@ -48,10 +49,16 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
     timeout: 10_000,
     fetch: context.slackFetch,
     retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
+    // A 429 fails the call at once instead of pausing this client for every channel; the notifier's
+    // channel poster waits it out in the lane of the channel that was limited.
+    rejectRateLimitedCalls: true,
   });
   const threads = createThreadStore(redis, prefix);
   const notifier = createNotifier({
     client: slackClient,
+    poster: createChannelPoster({
+      onRateLimited: (method) => metrics.slackCallErrors.inc({ method, error: "ratelimited" }),
+    }),
     threads,
     respond: createResponseUrlPoster({
       allowedHosts: responseUrlHosts(config.slack.apiUrl),
@@ -119,6 +126,7 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
     scrubber,
     logger,
     stall: context.stall,
+    onGaveUp: createGiveUpReporter({ notifier, threads, logger }),
   });
   await rejectAfter(worker.waitUntilReady(), 5_000, "connecting the worker").catch(() => {
     logger.warn("the worker is not connected to Redis yet; it keeps trying");

@@ -113,10 +113,22 @@ function detailsLine(ctx: CheckContext): string {
   return `Portal URL: ${portal} · Tracking identifier: ${trackingTail(ctx)} · Request ${user(ctx.requestId)}`;
 }
 
-/** First thread reply: the check is waiting for a worker. */
-export function renderQueuedReply(ctx: CheckContext): SlackMessage {
-  const text = `:inbox_tray: Queued (request ${user(ctx.requestId)}). A worker will check the credentials in a moment; each step is reported here.`;
-  return message(text, [section(text)]);
+/** A one-off thread reply written by the bot (e.g. "trying again"), as a section. */
+export function renderNotice(text: string): SlackMessage {
+  return message(text, [section(escapeEntities(text))]);
+}
+
+/**
+ * Several thread replies as one message, in order: steps that finished in the same moment share
+ * a reply (Slack allows about one post per second per channel). One section per line, so it reads
+ * as a short list on a phone.
+ */
+export function renderReplyBatch(parts: SlackMessage[]): SlackMessage {
+  if (parts.length === 1) return parts[0] as SlackMessage;
+  return message(
+    parts.map((part) => part.text).join("\n"),
+    parts.flatMap((part) => part.blocks),
+  );
 }
 
 function stepLine(step: CheckStep): string {
@@ -165,12 +177,13 @@ function checkSections(checks: CheckStep[], budget: number): types.SectionBlock[
 export type FinalMessage = SlackMessage & {
   metadata: {
     event_type: string;
+    /** Keys without a value are left out: Slack drops metadata holding a null (invalid_metadata_schema). */
     event_payload: {
       request_id: string;
       outcome: string;
       code: string;
-      api_url: string | null;
-      zone: string | null;
+      api_url?: string;
+      zone?: string;
       username: string;
     };
   };
@@ -233,8 +246,8 @@ export function renderFinal(result: CheckResult, ctx: CheckContext): FinalMessag
         request_id: result.requestId,
         outcome: result.outcome,
         code: result.code,
-        api_url: result.apiUrl,
-        zone: result.zone,
+        ...(result.apiUrl !== null && { api_url: result.apiUrl }),
+        ...(result.zone !== null && { zone: result.zone }),
         username: result.username,
       },
     },
@@ -260,7 +273,7 @@ export function renderHelp(): SlackMessage {
     "• `/autotask-connect https://ww5.autotask.net` opens it with the portal URL filled in.",
     "• `/autotask-connect status` shows the last checks in this workspace.",
     "• `/autotask-connect help` shows this.",
-    "The result is posted in this channel, with one thread reply per step. The secret is encrypted until the check ends and never posted; the tracking identifier is shown only as its last 4 characters.",
+    "The result is posted in this channel, with every step in its thread. The secret is encrypted until the check ends and never posted; the tracking identifier is shown only as its last 4 characters.",
   ].join("\n");
   return message(text.replace(/[*`]/g, ""), [section(text)]);
 }

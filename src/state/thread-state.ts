@@ -25,7 +25,8 @@ export type ThreadState = {
 export type ThreadStore = {
   get(requestId: string): Promise<ThreadState>;
   setLocation(requestId: string, location: ThreadLocation): Promise<void>;
-  markPosted(requestId: string, mark: string): Promise<void>;
+  /** Records marks as posted, in one command (replies of one message share it). */
+  markPosted(requestId: string, ...marks: string[]): Promise<void>;
   saveResult(requestId: string, result: CheckResult, retryId: string | null): Promise<void>;
 };
 
@@ -60,9 +61,10 @@ export function createThreadStore(redis: RedisClient, prefix: string, ttlSeconds
         .expire(keyOf(requestId), ttlSeconds)
         .exec();
     },
-    async markPosted(requestId, mark) {
+    async markPosted(requestId, ...marks) {
+      if (marks.length === 0) return;
       // Marks follow setLocation, which gave the key its expiry: one command per reply.
-      await redis.hset(keyOf(requestId), `posted:${mark}`, "1");
+      await redis.hset(keyOf(requestId), Object.fromEntries(marks.map((mark) => [`posted:${mark}`, "1"])));
     },
   };
 }

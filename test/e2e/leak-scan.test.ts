@@ -160,7 +160,8 @@ describe("the secret never leaks", () => {
       ["messages", JSON.stringify(stack.slack.thread(DEMO_CHANNEL))],
       ...answers.map((answer, index): [string, string] => [`bot answer ${index}`, answer.text]),
     ];
-    expect(stack.slack.calls.length).toBeGreaterThan(30);
+    // The scan covered the whole flow of every check (replies of the same moment share a post).
+    expect(stack.slack.calls.length).toBeGreaterThan(15);
     expect(scanTexts(SECRETS, haystack)).toEqual([]);
   });
 

@@ -103,7 +103,7 @@ describe("autotask-connect start, as a process", () => {
     const thread = finishedThread(slack, CHANNEL, USER.username);
     expect(thread?.metadata).toMatchObject({ event_payload: { outcome: "ok", code: "ok" } });
     expect(slack.thread(CHANNEL)).toHaveLength(1);
-    expect(thread?.replies.filter((reply) => reply.text.startsWith("Done"))).toHaveLength(1);
+    expect(thread?.replies.filter((reply) => /(^|\n)Done: /.test(reply.text))).toHaveLength(1);
   }, 30_000);
 });
 

@@ -331,6 +331,84 @@ describe("Slack emulator: Block Kit limits", () => {
       "invalid_metadata_format",
     );
   });
+
+  it("drops metadata with a null payload value, as Slack does: the call succeeds with invalid_metadata_schema", async () => {
+    const metadata = {
+      event_type: "autotask_connection_checked",
+      event_payload: { request_id: "r1", api_url: null },
+    } as never;
+    const posted = await client.chat.postMessage({ channel: "CJOINED", text: "x", metadata });
+    expect(posted).toMatchObject({
+      ok: true,
+      warning: "invalid_metadata_schema",
+      response_metadata: { warnings: ["invalid_metadata_schema"] },
+    });
+    const updated = await client.chat.update({
+      channel: "CJOINED",
+      ts: posted.ts as string,
+      text: "y",
+      metadata,
+    });
+    expect(updated).toMatchObject({ ok: true, warning: "invalid_metadata_schema" });
+    const [thread] = emulator.thread("CJOINED");
+    expect(thread).toMatchObject({ text: "y", edits: 1 });
+    expect(thread?.metadata).toBeUndefined();
+  });
+
+  it("keeps metadata whose payload leaves unknown keys out", async () => {
+    const metadata = { event_type: "autotask_connection_checked", event_payload: { request_id: "r1" } };
+    const posted = await client.chat.postMessage({ channel: "CJOINED", text: "x", metadata });
+    expect(posted.warning).toBeUndefined();
+    expect(emulator.thread("CJOINED")[0]?.metadata).toEqual(metadata);
+  });
+});
+
+describe("Slack emulator: posting limit and latency", () => {
+  it("lets a burst of posts through per channel, then answers 429 with Retry-After until the bucket refills", async () => {
+    await start({ postRateLimit: { perSecond: 1, burst: 3 }, now: () => clock });
+    emulator.setChannel("CBUSY", { kind: "public", botIsMember: true });
+    emulator.setChannel("CQUIET", { kind: "public", botIsMember: true });
+    const impatient = new WebClient(TOKEN, {
+      slackApiUrl: emulator.apiUrl,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+    });
+    const post = (channel: string) =>
+      impatient.chat.postMessage({ channel, text: "x" }).then(
+        () => "ok",
+        (error: { code?: string; retryAfter?: number }) => `${error.code}:${error.retryAfter}`,
+      );
+    expect([await post("CBUSY"), await post("CBUSY"), await post("CBUSY")]).toEqual(["ok", "ok", "ok"]);
+    expect(await post("CBUSY")).toBe(`${ErrorCode.RateLimitedError}:1`);
+    // Another channel has its own limit.
+    expect(await post("CQUIET")).toBe("ok");
+    // chat.update is not under the posting limit.
+    const ts = emulator.thread("CBUSY")[0]?.ts as string;
+    await expect(impatient.chat.update({ channel: "CBUSY", ts, text: "y" })).resolves.toMatchObject({
+      ok: true,
+    });
+    clock += 1_000;
+    expect(await post("CBUSY")).toBe("ok");
+    expect(await post("CBUSY")).toBe(`${ErrorCode.RateLimitedError}:1`);
+    expect(emulator.thread("CBUSY")).toHaveLength(4);
+    expect(
+      emulator
+        .callsOf("chat.postMessage")
+        .filter((call) => (call.response as { status?: number }).status === 429),
+    ).toHaveLength(2);
+  });
+
+  it("holds each answer for latencyMs, after recording the call", async () => {
+    await start({ latencyMs: 300 });
+    let answered = false;
+    const call = client.auth.test().then(() => {
+      answered = true;
+    });
+    await emulator.waitFor(() => emulator.callsOf("auth.test").length > 0);
+    expect(answered).toBe(false);
+    await call;
+    expect(answered).toBe(true);
+  });
 });
 
 describe("Slack emulator: faults", () => {

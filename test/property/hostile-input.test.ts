@@ -12,7 +12,7 @@ import {
   renderFinal,
   renderFinalReply,
   renderParentPending,
-  renderQueuedReply,
+  renderReplyBatch,
   renderStatus,
   renderStepReply,
 } from "../../src/slack/messages.js";
@@ -134,7 +134,7 @@ describe("messages quoting hostile text", () => {
           };
           const messages = [
             renderParentPending(ctx),
-            renderQueuedReply(ctx),
+            renderReplyBatch([...checks.map(renderStepReply), renderFinalReply(result)]),
             renderFinal(result, ctx),
             renderFinalReply(result),
             ...checks.map(renderStepReply),

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { isAllowedApiHost } from "../../src/autotask/domain.js";
 import { DEMO_ADMIN, DEMO_CHANNEL, type Stack, startStack } from "../../src/demo/stack.js";
 import { BLOCK_IDS } from "../../src/slack/modal.js";
-import { captureLines } from "../support/e2e-helpers.js";
+import { captureLines, hasDoneLine } from "../support/e2e-helpers.js";
 import { scanTexts } from "../support/leak-audit.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
 import { foreignMarkup, hostile, hostileSecret, hostileUsername, mrkdwnTexts } from "./hostile.js";
@@ -69,9 +69,7 @@ it("answers every hostile command and submission with a valid 200, whatever was 
   // Every queued check reaches its final state.
   await stack.slack.waitFor(
     () =>
-      stack.slack
-        .thread(DEMO_CHANNEL)
-        .filter((thread) => thread.metadata && thread.replies.some((reply) => reply.text.startsWith("Done")))
+      stack.slack.thread(DEMO_CHANNEL).filter((thread) => thread.metadata && thread.replies.some(hasDoneLine))
         .length === enqueued,
     20_000,
   );

@@ -13,7 +13,7 @@ import type { EmulatedApiUser } from "../../src/emulators/autotask.js";
 import { credentialsOf, openCheckQueue, until } from "../support/e2e-helpers.js";
 import { uniquePrefix } from "../support/redis.js";
 import { type PrivateRedis, startPrivateRedis } from "../support/redis-server.js";
-import { expectEachReportedOnce, waitForAll } from "./support/outcome.js";
+import { expectEachReportedOnce, outcomeOf, waitForAll } from "./support/outcome.js";
 import { CHANNEL, type Fleet, startFleet } from "./support/processes.js";
 
 const user = (name: string): EmulatedApiUser => ({
@@ -120,3 +120,44 @@ it("shows an error on the modal within 2 s while Redis is down, stays up, and wo
   expect(bot.child.exitCode).toBeNull();
   expectEachReportedOnce("Redis down at submission", 1, outcomes);
 }, 40_000);
+
+it("posts one parent and one final when the Redis connection drops right after the parent is posted", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "atc-blip-"));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  let redis: PrivateRedis = await startPrivateRedis({ appendOnly: true, dir });
+  cleanups.push(() => redis.stop());
+  const blip = user("blip");
+  const stack = await startStack({
+    redisUrl: redis.url,
+    prefix: uniquePrefix("blip"),
+    // Slack holds its answer to the parent post for 400 ms after taking it; each Autotask call
+    // takes 300 ms, so the check is still running when Redis comes back.
+    slackEmulator: { latencyMs: 400 },
+    autotask: { users: [blip], latencyMs: 300 },
+    env: { AUTOTASK_REQUIRED_ENTITIES: "Companies" },
+  });
+  cleanups.push(() => stack.close());
+  await stack.submitCheck(credentialsOf(blip));
+
+  // Redis goes away between Slack taking the parent and the bot recording where it is.
+  await stack.slack.waitFor(
+    () =>
+      stack.slack
+        .callsOf("chat.postMessage")
+        .some((call) => !call.args.thread_ts && String(call.args.text).includes(blip.username)),
+    10_000,
+  );
+  await redis.stop();
+  // Back once the check has made its last Autotask call (the parent's answer came long before).
+  await until(
+    "the check's permission probe reached Autotask",
+    async () => stack.autotask.requests.some((request) => /companies\/query/i.test(request.path)),
+    15_000,
+  );
+  redis = await startPrivateRedis({ appendOnly: true, dir, port: redis.port });
+
+  await stack.waitForResult(blip.username, { timeoutMs: 30_000 });
+  const outcome = outcomeOf(stack.slack, DEMO_CHANNEL, blip.username);
+  expect(outcome.code).toBe("ok");
+  expectEachReportedOnce("Redis connection dropped after the parent post", 1, [outcome]);
+}, 60_000);

@@ -25,6 +25,19 @@ export function readable(message: { text?: string; blocks?: unknown[] }): string
   return blocksToText(message);
 }
 
+/**
+ * The thread's replies line by line, in order: replies of the same moment share one message
+ * (one line each), so tests read lines rather than messages.
+ */
+export function replyLines(thread: EmulatedThread): string[] {
+  return thread.replies.flatMap((reply) => reply.text.split("\n"));
+}
+
+/** True for a reply holding the final "Done: …" line. */
+export function hasDoneLine(message: { text: string }): boolean {
+  return /(^|\n)Done: /.test(message.text);
+}
+
 /** The whole thread, parent first, as a person reads it. */
 export function threadText(thread: EmulatedThread): string {
   return [readable(thread), ...thread.replies.map(readable)].join("\n---\n");

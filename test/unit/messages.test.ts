@@ -13,8 +13,8 @@ import {
   renderFinalReply,
   renderHelp,
   renderParentPending,
-  renderQueuedReply,
   renderRefusal,
+  renderReplyBatch,
   renderStatus,
   renderStepReply,
   type SlackMessage,
@@ -209,8 +209,18 @@ describe("thread messages", () => {
     expectWithinLimits(pending);
   });
 
-  it("says the check is queued", () => {
-    expect(blocksToText(renderQueuedReply(ctx))).toMatch(/Queued/);
+  it("puts steps of the same moment in one reply, one line each, in order", () => {
+    const steps = (["zone", "credentials"] as const).map((name) =>
+      renderStepReply({ name, status: "pass", detail: `${name} fine` }),
+    );
+    const batch = renderReplyBatch([...steps, renderFinalReply(resultFor("ok"))]);
+    expect(batch.text.split("\n")).toEqual([
+      ":white_check_mark: *Zone*: zone fine",
+      ":white_check_mark: *Credentials*: credentials fine",
+      expect.stringMatching(/^Done: /),
+    ]);
+    expect(batch.blocks).toHaveLength(3);
+    expectWithinLimits(batch);
   });
 
   it.each([

@@ -3,6 +3,9 @@
  * process cannot get from the environment (fast stalled-job takeover, a short shutdown grace, fast
  * retries). Usage: `node --import tsx test/reliability/support/bot.ts <all|web|worker>` with the
  * bot's usual environment and TEST_LOCK_MS, TEST_STALLED_INTERVAL_MS, TEST_GRACE_MS.
+ * TEST_STALL=production keeps the worker's own lock and stalled-sweep timing (the contract's
+ * 10 s recovery is measured with it). TEST_BUSY_MS=N keeps the event loop busy N ms out of every
+ * N + 100 ms (a worker loaded with CPU work), from the start.
  */
 import { parseConfig, type Role } from "../../../src/config.js";
 import { createLogger } from "../../../src/ops/logger.js";
@@ -24,12 +27,25 @@ const runtime = await startRuntime({
   role,
   logger,
   credentialsKey: config.credentialsKey ?? generateCredentialsKey(),
-  stall: {
-    lockDurationMs: number("TEST_LOCK_MS", 1_000),
-    stalledIntervalMs: number("TEST_STALLED_INTERVAL_MS", 300),
-  },
+  stall:
+    process.env.TEST_STALL === "production"
+      ? undefined
+      : {
+          lockDurationMs: number("TEST_LOCK_MS", 1_000),
+          stalledIntervalMs: number("TEST_STALLED_INTERVAL_MS", 300),
+        },
   retry: { jobBackoffMs: 50, autotask: { baseDelayMs: 1, maxDelayMs: 20 } },
 });
+
+const busyMs = number("TEST_BUSY_MS", 0);
+if (busyMs > 0) {
+  setInterval(() => {
+    const until = Date.now() + busyMs;
+    while (Date.now() < until) {
+      // CPU work that holds the event loop, as a loaded worker's does.
+    }
+  }, 100).unref();
+}
 
 // As `start` does: stop gracefully, then let the event loop end (no process.exit).
 process.once("SIGTERM", async () => {

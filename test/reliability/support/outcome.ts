@@ -4,7 +4,7 @@
  */
 import { expect } from "vitest";
 import type { SlackEmulator } from "../../../src/emulators/slack.js";
-import { metadataOf } from "../../support/e2e-helpers.js";
+import { metadataOf, replyLines } from "../../support/e2e-helpers.js";
 
 export type Outcome = {
   username: string;
@@ -16,7 +16,7 @@ export type Outcome = {
   done: number;
   /** chat.update calls on the parent that Slack accepted. */
   updates: number;
-  /** Thread replies posted more than once within one job attempt (a retry shows its own steps). */
+  /** Reply lines posted more than once within one job attempt (a retry shows its own steps). */
   repeated: string[];
 };
 
@@ -35,7 +35,7 @@ function repeatsWithinAttempts(texts: string[]): string[] {
 export function outcomeOf(slack: SlackEmulator, channelId: string, username: string): Outcome {
   const parents = slack.thread(channelId).filter((thread) => thread.text.includes(username));
   const parent = parents[0];
-  const texts = parent?.replies.map((reply) => reply.text) ?? [];
+  const texts = parent ? replyLines(parent) : [];
   return {
     username,
     parents: parents.length,

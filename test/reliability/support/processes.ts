@@ -34,6 +34,8 @@ export type Fleet = {
   slack: SlackEmulator;
   autotask: AutotaskEmulator;
   redisUrl: string;
+  /** The fleet's queue prefix. */
+  prefix: string;
   signingSecret: string;
   /** Starts `bot.ts <role>`; resolves once it logged "autotask-connect started". */
   start(label: string, role: "all" | "web" | "worker", env?: Record<string, string>): Promise<BotProcess>;
@@ -111,6 +113,7 @@ export async function startFleet(options: { redisUrl: string; users: EmulatedApi
     slack,
     autotask,
     redisUrl: options.redisUrl,
+    prefix,
     signingSecret,
     start,
     submit: (bot, user, portalUrl = `https://ww${user.zone}.autotask.net`) =>
