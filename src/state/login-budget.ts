@@ -20,6 +20,7 @@ import {
   type LoginUnit,
   type SpentOn,
 } from "../autotask/budget.js";
+import { steadily, WRITE_RETRY_DELAYS_MS } from "../ops/steadily.js";
 import type { RedisClient } from "../queue/redis.js";
 
 export type RedisLoginBudgetOptions = {
@@ -33,7 +34,9 @@ export type RedisLoginBudgetOptions = {
   /** Milliseconds since the epoch. @defaultValue Date.now */
   now?: () => number;
   /** Waits between tries of `spend` when Redis fails, in milliseconds. @defaultValue [100, 300, 900, 2000] */
-  spendRetryDelaysMs?: number[];
+  spendRetryDelaysMs?: readonly number[];
+  /** Waits between tries of `take` and `peek` when Redis fails, in milliseconds (then nothing is sent). @defaultValue [100, 300, 900, 2000] */
+  takeRetryDelaysMs?: readonly number[];
   /**
    * A unit whose outcome is not written yet and that is younger than this is taken to be in
    * flight; an older one belongs to a dead worker and counts as an unknown outcome. In
@@ -105,7 +108,8 @@ const STATE: Record<KeptAs, string> = { rejected: "r", unknown: "u" };
 export function createRedisLoginBudget(options: RedisLoginBudgetOptions): LoginBudget {
   const { redis, prefix, units = 3, windowMs = 15 * 60_000, now = Date.now } = options;
   const { inFlightMs = 15_000, waitForInFlightMs = 60_000, pollMs = 100 } = options;
-  const spendDelays = options.spendRetryDelaysMs ?? [100, 300, 900, 2_000];
+  const spendDelays = options.spendRetryDelaysMs ?? WRITE_RETRY_DELAYS_MS;
+  const takeDelays = options.takeRetryDelaysMs ?? WRITE_RETRY_DELAYS_MS;
   const report = options.onError ?? (() => {});
   // Usernames are hashed: arbitrary text stays out of key names.
   const keyOf = (id: string) =>
@@ -122,16 +126,12 @@ export function createRedisLoginBudget(options: RedisLoginBudgetOptions): LoginB
       const unit = member("p", at);
       let answer: (number | string)[];
       try {
-        answer = (await redis.eval(
-          TAKE,
-          1,
-          keyOf(id),
-          at,
-          windowMs,
-          units,
-          unit,
-          inFlightMs,
-          add ? "1" : "0",
+        // A short Redis outage (a failover, a dropped connection) is ridden out rather than failing
+        // the check. Retrying is safe: a try whose reply was lost may have added its unit, which then
+        // stays spent (pending) for the window, so the budget only gets smaller, never larger.
+        answer = (await steadily(
+          () => redis.eval(TAKE, 1, keyOf(id), at, windowMs, units, unit, inFlightMs, add ? "1" : "0"),
+          takeDelays,
         )) as (number | string)[];
       } catch (error) {
         report("take", error);

@@ -8,7 +8,7 @@ import { QUOTE_CHARS } from "../../src/autotask/diagnosis.js";
 import { DEMO_CHANNEL, type Stack, startStack } from "../../src/demo/stack.js";
 import { type EmulatedApiUser, OBJECT_REFERENCE_ERROR } from "../../src/emulators/autotask.js";
 import type { EmulatedThread } from "../../src/emulators/slack.js";
-import { credentialsOf, metadataOf, readable, threadText } from "../support/e2e-helpers.js";
+import { credentialsOf, hasDoneLine, metadataOf, readable, threadText } from "../support/e2e-helpers.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
 
 const user = (name: string): EmulatedApiUser => ({
@@ -48,8 +48,7 @@ function finishedFor(username: string): EmulatedThread[] {
     .thread(DEMO_CHANNEL)
     .filter(
       (thread) =>
-        metadataOf(thread)?.event_payload?.username === username &&
-        thread.replies.some((reply) => reply.text.startsWith("Done")),
+        metadataOf(thread)?.event_payload?.username === username && thread.replies.some(hasDoneLine),
     );
 }
 
@@ -77,7 +76,7 @@ describe("the login budget through the bot", () => {
     const parents = stack.slack.thread(DEMO_CHANNEL).filter((thread) => thread.text.includes(CROWD.username));
     expect(parents).toHaveLength(6);
     for (const thread of threads) {
-      expect(thread.replies.filter((reply) => reply.text.startsWith("Done"))).toHaveLength(1);
+      expect(thread.replies.filter(hasDoneLine)).toHaveLength(1);
     }
     const codes = threads.map((thread) => metadataOf(thread).event_payload.code).sort();
     expect(codes.filter((code) => code === "invalid_credentials").length).toBe(loginsOf(CROWD.username));

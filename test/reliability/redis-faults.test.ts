@@ -148,12 +148,18 @@ it("posts one parent and one final when the Redis connection drops right after t
     10_000,
   );
   await redis.stop();
-  // Back once the check has made its last Autotask call (the parent's answer came long before).
+  // Down until Slack has answered the parent post, and a second more: the bot's record of where the
+  // parent is, made right after that answer, meets no Redis at first. The check's own Redis steps
+  // (the login budget) ride out the same outage.
   await until(
-    "the check's permission probe reached Autotask",
-    async () => stack.autotask.requests.some((request) => /companies\/query/i.test(request.path)),
-    15_000,
+    "Slack answered the parent post",
+    async () =>
+      stack.slack
+        .callsOf("chat.postMessage")
+        .some((call) => !call.args.thread_ts && call.answeredAt !== undefined),
+    10_000,
   );
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
   redis = await startPrivateRedis({ appendOnly: true, dir, port: redis.port });
 
   await stack.waitForResult(blip.username, { timeoutMs: 30_000 });

@@ -4,7 +4,7 @@
  */
 import { afterEach, expect, it } from "vitest";
 import type { EmulatedApiUser } from "../../src/emulators/autotask.js";
-import { metadataOf, until } from "../support/e2e-helpers.js";
+import { hasDoneLine, metadataOf, until } from "../support/e2e-helpers.js";
 import { testRedisUrl } from "../support/redis.js";
 import { expectEachReportedOnce, waitForAll } from "./support/outcome.js";
 import { CHANNEL, type Fleet, startFleet } from "./support/processes.js";
@@ -115,7 +115,7 @@ it("keeps the login unit of a worker SIGKILLed while its login is in flight: the
         .filter(
           (thread) =>
             metadataOf(thread)?.event_payload?.username === victim.username &&
-            thread.replies.some((reply) => reply.text.startsWith("Done")),
+            thread.replies.some(hasDoneLine),
         );
       return threads.length >= count ? threads : undefined;
     }, 30_000);
