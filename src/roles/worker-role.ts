@@ -7,7 +7,7 @@ import type { ReadinessCheck } from "../ops/http.js";
 import { toSlackLogger } from "../ops/logger.js";
 import type { Metrics } from "../ops/metrics.js";
 import { createLockoutGuard } from "../queue/lockout.js";
-import { createCheckProcessor } from "../queue/process-check.js";
+import { createCheckProcessor, type ProcessCheckDeps } from "../queue/process-check.js";
 import { connectRedis } from "../queue/redis.js";
 import { createCheckWorker } from "../queue/worker.js";
 import { openSecret } from "../security/envelope.js";
@@ -16,6 +16,7 @@ import { createResponseUrlPoster, responseUrlHosts } from "../slack/response-url
 import { undiciFetch } from "../slack/undici-fetch.js";
 import { createThreadStore } from "../state/thread-state.js";
 import { USER_AGENT } from "../version.js";
+import { startWatchWorkerPart } from "../watch/worker-part.js";
 import type { RoleContext } from "./context.js";
 
 export type WorkerRole = {
@@ -66,17 +67,33 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
     }),
     metrics,
   );
+  // The composed check: the check worker and watch runs both go through it (and its login budget).
+  const composedRunCheck: ProcessCheckDeps["runCheck"] = (input, hooks) =>
+    runCheck(input, {
+      client: autotask,
+      requiredEntities: config.autotask.requiredEntities,
+      retry: context.retry?.autotask,
+      ...hooks,
+    });
+  const openJobSecret: ProcessCheckDeps["openSecret"] = (sealed, requestId) =>
+    openSecret(sealed, context.credentialsKey, requestId);
+  const watches = startWatchWorkerPart({
+    config,
+    redis,
+    slack: slackClient,
+    runCheck: composedRunCheck,
+    autotask,
+    credentialsKey: context.credentialsKey,
+    openJobSecret,
+    scrubber,
+    logger,
+    retry: context.retry?.autotask,
+  });
   const processor = createCheckProcessor({
-    runCheck: (input, hooks) =>
-      runCheck(input, {
-        client: autotask,
-        requiredEntities: config.autotask.requiredEntities,
-        retry: context.retry?.autotask,
-        ...hooks,
-      }),
+    runCheck: composedRunCheck,
     tooManyFailures: tooManyFailuresResult,
     isTransient,
-    openSecret: (sealed, requestId) => openSecret(sealed, context.credentialsKey, requestId),
+    openSecret: openJobSecret,
     notifier,
     threads,
     lockout: createLockoutGuard({ redis, prefix }),
@@ -92,6 +109,7 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
         "check finished",
       );
     },
+    afterResult: watches.afterResult,
   });
 
   // BullMQ workers block on Redis: a connection of their own that never gives up on a command.
@@ -134,6 +152,7 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
         );
         if (!requeued) await rejectAfter(worker.close(true), 2_000).catch(() => {});
       }
+      await watches.stop(2_000);
       await rejectAfter(connection.quit(), 1_000).catch(() => connection.disconnect());
     },
   };

@@ -24,6 +24,8 @@ export type SlackAppOptions = {
   handlers: SlackHandlers;
   /** /healthz, /readyz, /metrics on the receiver's port (HTTP mode only). */
   opsRoutes: OpsRoute[];
+  /** Registers further listeners (e.g. watches' buttons and App Home) on the app. */
+  extraListeners?: ((app: BoltApp) => void)[];
 };
 
 export type SlackApp = {
@@ -43,7 +45,13 @@ const WEB_CLIENT_OPTIONS = { retryConfig: { retries: 0 }, timeout: 2_500, fetch:
  */
 const SOCKET_MODE_CLIENT_OPTIONS = { timeout: 10_000, fetch: undiciFetch };
 
-export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppOptions): SlackApp {
+export function createSlackApp({
+  slack,
+  logger,
+  handlers,
+  opsRoutes,
+  extraListeners = [],
+}: SlackAppOptions): SlackApp {
   const slackLogger = toSlackLogger(logger, "bolt");
   const logLevel = logger.isLevelEnabled("debug") ? LogLevel.DEBUG : LogLevel.INFO;
   const apiUrl = slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {};
@@ -87,6 +95,7 @@ export function createSlackApp({ slack, logger, handlers, opsRoutes }: SlackAppO
   app.command(COMMAND, handlers.command);
   app.view<ViewSubmitAction>(CONNECT_CALLBACK_ID, handlers.submission);
   app.action<BlockButtonAction>(RETRY_ACTION_ID, handlers.retry);
+  for (const register of extraListeners) register(app);
 
   return {
     app,
