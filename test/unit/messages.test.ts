@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { parseWatchZoneValue, WATCH_ZONE_ACTION_ID } from "../../src/slack/watch-button.js";
 import { type CheckResult, outcomeOf, RESULT_CODES, type ResultCode } from "../../src/autotask/result.js";
 import type { AuthorizedUsers } from "../../src/config.js";
 import { checkMessageBlocks } from "../../src/emulators/slack-block-limits.js";
@@ -21,6 +20,7 @@ import {
   type SlackMessage,
 } from "../../src/slack/messages.js";
 import { lastFour } from "../../src/slack/mrkdwn.js";
+import { parseWatchZoneValue, WATCH_ZONE_ACTION_ID } from "../../src/slack/watch-button.js";
 
 const TRACKING_ID = "Z9Y8X7W6V5U4T3S2R1Q0TRK1A2B";
 
