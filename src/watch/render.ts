@@ -124,7 +124,7 @@ export function renderAlert(
   for (const change of changes) {
     if (change === "zone_moved") {
       lines.push(
-        `:rotating_light: *Autotask moved ${name} to ${zoneText(current)}: paste \`${escapeEntities(current.apiUrl ?? "")}\` as the Domain*`,
+        `:rotating_light: Autotask moved ${name} to *${zoneText(current)}*: paste \`${escapeEntities(current.apiUrl ?? "")}\` as the Domain`,
         `Before: \`${escapeEntities(previous.apiUrl ?? "")}\` (${zoneText(previous)}). Integrations that still use the old Domain stop working; those that look the zone up keep working.`,
       );
     } else if (change === "worse") {
