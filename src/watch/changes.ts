@@ -46,11 +46,11 @@ export function detectChanges(previous: Observation, current: Observation): Chan
   if (previous.mode === current.mode) {
     const before = RANK[previous.outcome];
     const after = RANK[current.outcome];
-    if (
-      after > before ||
-      (after === before && current.outcome === "failed" && current.code !== previous.code)
-    )
-      changes.push("worse");
+    // A move's own warning (the watched portal URL is now in another zone) is the move, not news.
+    const onlyTheMove = changes.includes("zone_moved") && current.code === "zone_mismatch";
+    const worse =
+      after > before || (after === before && current.outcome === "failed" && current.code !== previous.code);
+    if (worse && !onlyTheMove) changes.push("worse");
     else if (after < before) changes.push("recovered");
     if (usageRatio(previous) < USAGE_ALERT_RATIO && usageRatio(current) >= USAGE_ALERT_RATIO)
       changes.push("usage_high");

@@ -59,6 +59,11 @@ function user(value: string): string {
   return escapeMrkdwn(clip(value, 200));
 }
 
+/** A result title inside a sentence: "the Autotask connection works". */
+function inSentence(title: string): string {
+  return title.charAt(0).toLowerCase() + title.slice(1);
+}
+
 /** "every day", "every 6 hours", "every 90 minutes", "every 10 seconds". */
 export function intervalText(seconds: number): string {
   const unit = (n: number, word: string) => (n === 1 ? `every ${word}` : `every ${n} ${word}s`);
@@ -129,11 +134,11 @@ export function renderAlert(
       );
     } else if (change === "worse") {
       lines.push(
-        `${OUTCOME_MARK[current.outcome] === ":x:" ? ":rotating_light:" : ":warning:"} *${CODE_TITLE[current.code]}* (API user ${name}; before: ${CODE_TITLE[previous.code].toLowerCase()}).`,
+        `${OUTCOME_MARK[current.outcome] === ":x:" ? ":rotating_light:" : ":warning:"} *${CODE_TITLE[current.code]}* (API user ${name}; before: ${inSentence(CODE_TITLE[previous.code])}).`,
       );
     } else if (change === "recovered") {
       lines.push(
-        `:white_check_mark: *Recovered: ${CODE_TITLE[current.code].toLowerCase()}* (API user ${name}; before: ${CODE_TITLE[previous.code].toLowerCase()}).`,
+        `:white_check_mark: *Recovered: ${inSentence(CODE_TITLE[current.code])}* (API user ${name}; before: ${inSentence(CODE_TITLE[previous.code])}).`,
       );
     } else if (change === "usage_high" && current.usage) {
       const percent = Math.floor((current.usage.used / current.usage.limit) * 100);
@@ -199,7 +204,7 @@ function entryBlocks(entry: WatchListEntry): types.KnownBlock[] {
   const next = nextRunAt ? `next run ${when(nextRunAt)}` : "no run scheduled";
   return [
     section(
-      `*${user(watch.username)}* · ${kindText(watch)} · <#${watch.channelId}>\n${lastLine(watch)} · ${next}`,
+      `${user(watch.username)} · ${kindText(watch)} · <#${watch.channelId}>\n${lastLine(watch)} · ${next}`,
     ),
     {
       type: "actions",

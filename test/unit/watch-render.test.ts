@@ -55,10 +55,10 @@ describe("detectChanges", () => {
   it.each<[string, Observation, Observation, Change[]]>([
     ["nothing changed", seen(), seen({ at: AT + 1 }), []],
     [
-      "the zone moved (and the outcome worsened to a warning)",
+      "the zone moved (its own zone_mismatch warning is not a second change)",
       seen(),
       seen({ ...MOVED, outcome: "warning", code: "zone_mismatch" }),
-      ["zone_moved", "worse"],
+      ["zone_moved"],
     ],
     [
       "a zone watch's zone moved",
@@ -152,7 +152,7 @@ describe("renderAlert", () => {
       ["recovered"],
       options,
     );
-    expect(blocksToText(recovered)).toMatch(/^✅ Recovered: the autotask connection works/);
+    expect(blocksToText(recovered)).toMatch(/^✅ Recovered: the Autotask connection works/);
     const high = seen({ outcome: "warning", usage: { used: 8_200, limit: 10_000, timeframeMinutes: 60 } });
     expect(blocksToText(renderAlert(WATCH, seen(), high, ["usage_high"], options))).toContain(
       "API usage is at 82% of the limit",
