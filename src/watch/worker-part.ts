@@ -81,7 +81,21 @@ export function startWatchWorkerPart(deps: WatchWorkerPartDeps): WatchWorkerPart
 
   return {
     async afterResult(data, result, location) {
-      if (!data.watch || result.outcome === "failed" || !location || !data.sealedSecret) return;
+      if (!data.watch || !location) return;
+      if (result.outcome === "failed") {
+        if (data.sealedSecret === "") return; // a crash re-run: said already
+        await poster
+          .reply(
+            { channelId: location.channelId, threadTs: location.parentTs },
+            {
+              text: "Not watched: a watch starts only from a check that works. Fix what the result says, then check again with Watch this connection ticked.",
+              blocks: [],
+            },
+          )
+          .catch(() => {});
+        return;
+      }
+      if (!data.sealedSecret) return;
       const opened = deps.openJobSecret(data.sealedSecret, data.requestId);
       if (!opened.ok) return;
       const forget = deps.scrubber.add(opened.secret);

@@ -15,7 +15,7 @@ import { openKept } from "../../src/watch/kept-secret.js";
 import { CHECK_NOW_ACTION_ID, UNWATCH_ACTION_ID } from "../../src/watch/render.js";
 import { schedulerIdOf, WATCH_QUEUE } from "../../src/watch/scheduler.js";
 import { createWatchStore, type WatchRecord } from "../../src/watch/store.js";
-import { until } from "../support/e2e-helpers.js";
+import { credentialsOf, until } from "../support/e2e-helpers.js";
 import { redisHaystack, scanTexts } from "../support/leak-audit.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
 import {
@@ -45,6 +45,7 @@ const SECOND = user("second", "5");
 const THIRD = user("third", "22");
 const GUARDED = user("guarded", "15");
 const OTHER = user("other", "15");
+const FAILING = user("failing", "15");
 
 const prefix = uniquePrefix("e2e-watch-manage");
 let stack: Stack;
@@ -56,7 +57,7 @@ beforeAll(async () => {
     redisUrl: testRedisUrl(),
     prefix,
     env: { WATCHES_PER_WORKSPACE: "2", CREDENTIALS_KEY: KEY_1.toString("base64") },
-    autotask: { users: [LISTED, HOMED, FIRST, SECOND, THIRD, GUARDED, OTHER] },
+    autotask: { users: [LISTED, HOMED, FIRST, SECOND, THIRD, GUARDED, OTHER, FAILING] },
   });
   stack.slack.setUser(MEMBER, { name: "member" });
   redis = new Redis(testRedisUrl());
@@ -215,6 +216,19 @@ describe("managing watches", () => {
     );
     for (const watch of watched) await clickListButton(UNWATCH_ACTION_ID, watch.id);
     expect(await store().list(stack.slack.teamId)).toEqual([]);
+  });
+
+  it("starts no watch from a failed check with the box ticked, and says why in its thread", async () => {
+    await stack.submitCheck({ ...credentialsOf(FAILING), secret: "wrong-secret-typed", watch: true });
+    const thread = await stack.waitForResult(FAILING.username);
+    const reply = await stack.slack.waitFor(() =>
+      stack.slack
+        .thread(DEMO_CHANNEL)
+        .find((message) => message.ts === thread.ts)
+        ?.replies.find((r) => r.text.includes("Not watched")),
+    );
+    expect(reply.text).toContain("a watch starts only from a check that works");
+    expect((await store().listAll()).filter((watch) => watch.username === FAILING.username)).toEqual([]);
   });
 
   it("lets only AUTHORIZED_USERS create, stop, run or list watches", async () => {

@@ -73,12 +73,11 @@ beforeAll(async () => {
     env,
     autotask: { users: [MOVED, QUIET, ROTATED, FLAKY, FLEET] },
   });
-  // A second worker process of the same deployment: same Redis prefix, same Slack and Autotask.
+  // A second bot process (web and worker) of the same deployment: same Redis prefix, same Slack and Autotask.
   second = await startStack({
     redisUrl: testRedisUrl(),
     prefix,
     env,
-    role: "worker",
     shared: stack.shared,
   });
   redis = new Redis(testRedisUrl());
@@ -220,9 +219,11 @@ describe.concurrent("watches on their schedule (WATCH_INTERVAL_SECONDS=10)", { t
     expect(payloadOf(recovered)).not.toHaveProperty("previous_api_url");
   });
 
-  it("runs a watch once per interval with two worker processes", async () => {
+  it("runs a watch once per interval with two bot processes, even when Watch zone reached both", async () => {
     const thread = await checkOf(stack, FLEET);
+    // A double click that a load balancer spread over both processes.
     await pressWatchZone(stack, thread);
+    await pressWatchZone(second, thread);
     await startedReply(stack, thread.ts);
     const before = zoneLookups(stack, FLEET.username).length;
     await runsAfter(FLEET.username, before, 3, 3 * INTERVAL_MS + 2 * RUN_MARGIN_MS);
