@@ -137,6 +137,8 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
           : { ok: false, detail: "the worker is not running" },
     },
     async stop(graceMs) {
+      // Watch runs stop alongside the checks, not after them.
+      const watchesStopped = watches.stop(graceMs);
       const finished = await rejectAfter(worker.close(), graceMs).then(
         () => true,
         () => false,
@@ -152,7 +154,7 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
         );
         if (!requeued) await rejectAfter(worker.close(true), 2_000).catch(() => {});
       }
-      await watches.stop(2_000);
+      await watchesStopped;
       await rejectAfter(connection.quit(), 1_000).catch(() => connection.disconnect());
     },
   };

@@ -116,7 +116,12 @@ export function startWatchWorkerPart(deps: WatchWorkerPartDeps): WatchWorkerPart
       }
     },
     async stop(graceMs) {
-      await rejectAfter(worker.close(), graceMs).catch(() => worker.close(true).catch(() => {}));
+      // Every step bounded: a shutdown with Redis gone must not hang.
+      const closed = await rejectAfter(worker.close(), graceMs).then(
+        () => true,
+        () => false,
+      );
+      if (!closed) await rejectAfter(worker.close(true), 2_000).catch(() => {});
       await rejectAfter(scheduler.close(), 2_000).catch(() => {});
       await rejectAfter(connection.quit(), 1_000).catch(() => connection.disconnect());
     },
