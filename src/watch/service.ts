@@ -67,8 +67,10 @@ export function createWatchService(deps: WatchServiceDeps) {
     if (outcome.status === "watched")
       return { ok: false, reason: "watched", existing: await store.get(outcome.existingId) };
     // A scheduler without a record would only find the watch gone; a record without a scheduler
-    // would never run. Upserting again on "exists" repairs the second after a crash in between.
-    await scheduler.schedule(watch.id);
+    // would never run: on "exists" (a second press, a re-run after a crash) schedule only if missing,
+    // so a double click does not push the next run back.
+    if (outcome.status === "created" || (await scheduler.nextRunAt(watch.id)) === null)
+      await scheduler.schedule(watch.id);
     const stored = (await store.get(watch.id)) ?? { ...watch, credentialsRejected: false };
     return { ok: true, watch: stored, alreadyWatched: outcome.status === "exists" };
   }

@@ -293,6 +293,11 @@ describe("rotating CREDENTIALS_KEY", () => {
         },
         shared: before.shared,
       });
+      // The schedule lives in Redis: it survived the restart, due one interval after the watch started.
+      const rotationQueue = new Queue(WATCH_QUEUE, { connection: redis, prefix: rotationPrefix });
+      const scheduled = await rotationQueue.getJobScheduler(schedulerIdOf(watch.id));
+      await rotationQueue.close();
+      expect(scheduled?.next).toBeGreaterThanOrEqual(watch.createdAt + 86_400_000 - 1_000);
       const logins = credentialLogins(after, ROTATING.username).length;
       await after.clickButton({
         channelId: DEMO_CHANNEL,
