@@ -5,6 +5,7 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZONE_LOOKUP_HOST } from "../../src/autotask/domain.js";
@@ -12,6 +13,7 @@ import { DEMO_CHANNEL, type Stack, startStack } from "../../src/demo/stack.js";
 import type { EmulatedApiUser } from "../../src/emulators/autotask.js";
 import type { EmulatedMessage } from "../../src/emulators/slack.js";
 import { blocksToText } from "../../src/slack/blocks-to-text.js";
+import { WATCH_QUEUE } from "../../src/watch/scheduler.js";
 import { createWatchStore } from "../../src/watch/store.js";
 import { until } from "../support/e2e-helpers.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
@@ -225,6 +227,14 @@ describe.concurrent("watches on their schedule (WATCH_INTERVAL_SECONDS=10)", { t
     await pressWatchZone(stack, thread);
     await pressWatchZone(second, thread);
     await startedReply(stack, thread.ts);
+    // One Job Scheduler for the watch, whichever process took which press.
+    const watchId = await payloadOfWatchIdFromKeys(thread.ts);
+    const queue = new Queue(WATCH_QUEUE, { connection: redis, prefix });
+    const schedulers = await queue.getJobSchedulers(0, -1);
+    await queue.close();
+    expect(
+      schedulers.filter((s) => (s.template?.data as { watchId?: string })?.watchId === watchId),
+    ).toHaveLength(1);
     const before = zoneLookups(stack, FLEET.username).length;
     await runsAfter(FLEET.username, before, 3, 3 * INTERVAL_MS + 2 * RUN_MARGIN_MS);
     const runs = zoneLookups(stack, FLEET.username)
