@@ -55,6 +55,12 @@ const FLAKY: EmulatedApiUser = {
   trackingId: "TRACKFLAKYZONE",
   zone: "14",
 };
+const BUSY: EmulatedApiUser = {
+  username: "busy@acme.example",
+  secret: "Bu5y#Secret-80pc",
+  trackingId: "TRACKBUSY00080",
+  zone: "15",
+};
 const FLEET: EmulatedApiUser = {
   username: "fleet@acme.example",
   secret: "Fl33t#Secret-77",
@@ -73,7 +79,7 @@ beforeAll(async () => {
     redisUrl: testRedisUrl(),
     prefix,
     env,
-    autotask: { users: [MOVED, QUIET, ROTATED, FLAKY, FLEET] },
+    autotask: { users: [MOVED, QUIET, ROTATED, FLAKY, BUSY, FLEET] },
   });
   // A second bot process (web and worker) of the same deployment: same Redis prefix, same Slack and Autotask.
   second = await startStack({
@@ -219,6 +225,20 @@ describe.concurrent("watches on their schedule (WATCH_INTERVAL_SECONDS=10)", { t
       zone: "14",
     });
     expect(payloadOf(recovered)).not.toHaveProperty("previous_api_url");
+  });
+
+  it("alerts when the API usage crosses 80% of the hourly limit", async () => {
+    const thread = await checkOf(stack, BUSY, { watch: true });
+    await startedReply(stack, thread.ts);
+    // Other integrations of the same Autotask database use up the shared limit.
+    stack.autotask.setUsage(BUSY.username, 8_500);
+    const alert = await stack.slack.waitFor(
+      () => alertsIn(stack, thread.ts)[0],
+      2 * INTERVAL_MS + RUN_MARGIN_MS,
+    );
+    expect(blocksToText(alert).split("\n")[0]).toContain("API usage is at 85% of the limit");
+    expect(blocksToText(alert)).toContain("about to be slowed down or refused");
+    expect(alert.broadcast).toBe(true);
   });
 
   it("runs a watch once per interval with two bot processes, even when Watch zone reached both", async () => {
