@@ -21,6 +21,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     load: () => import("./commands/check.js"),
   },
   demo: { summary: "run the whole flow offline against emulators", load: () => import("./commands/demo.js") },
+  watches: {
+    summary: "watches [--json]: list every watch kept in Redis (REDIS_URL, QUEUE_PREFIX)",
+    load: () => import("./commands/watches.js"),
+  },
 };
 
 function usage(): string {

@@ -126,6 +126,22 @@ const envSchema = z.object({
   ),
   NO_PROXY: optionalText,
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: LOG_LEVELS.join(", ") }).default("info"),
+  WATCH_INTERVAL_SECONDS: z.coerce
+    .number({ message: "a whole number of seconds, at least 10, default 86400 (a day)" })
+    .int({ message: "a whole number of seconds, at least 10, default 86400 (a day)" })
+    .min(10, { message: "a whole number of seconds, at least 10, default 86400 (a day)" })
+    .max(366 * 86_400, { message: "a whole number of seconds, at least 10, default 86400 (a day)" })
+    .default(86_400),
+  WATCHES_PER_WORKSPACE: positiveInt(100, 100_000),
+  CREDENTIALS_KEY_PREVIOUS: optionalText.pipe(
+    z
+      .string()
+      .refine((value) => Buffer.from(value, "base64").length === 32 && /^[A-Za-z0-9+/]+=*$/.test(value), {
+        message: "base64 of 32 bytes: the CREDENTIALS_KEY in use before the rotation",
+      })
+      .transform((value) => Buffer.from(value, "base64"))
+      .optional(),
+  ),
 });
 
 export type AuthorizedUsers =
@@ -166,6 +182,15 @@ export type Config = {
    */
   proxy: { url?: string; noProxy?: string };
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Watches: saved connections re-checked on a schedule. */
+  watch: {
+    /** Seconds between two runs of one watch (minimum 10). @defaultValue 86_400 */
+    intervalSeconds: number;
+    /** Most watches one workspace may keep. @defaultValue 100 */
+    perWorkspace: number;
+  };
+  /** The key before a rotation: kept secrets sealed under it are read, then re-sealed under credentialsKey. */
+  credentialsKeyPrevious?: Buffer;
 };
 
 function toConfig(env: Env): Config {
@@ -193,6 +218,8 @@ function toConfig(env: Env): Config {
     },
     proxy: { url: env.HTTPS_PROXY, noProxy: env.NO_PROXY },
     logLevel: env.LOG_LEVEL,
+    watch: { intervalSeconds: env.WATCH_INTERVAL_SECONDS, perWorkspace: env.WATCHES_PER_WORKSPACE },
+    credentialsKeyPrevious: env.CREDENTIALS_KEY_PREVIOUS,
   };
 }
 

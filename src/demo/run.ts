@@ -1,7 +1,8 @@
 /**
  * The offline demo: the real bot against the Slack and Autotask emulators on loopback and a
- * private Redis. Drives three checks (a success, a zone mismatch, a bad secret) and prints each
- * channel thread as a person would read it.
+ * private Redis. Drives three checks (a success, a zone mismatch, a bad secret) and a watched
+ * connection whose tenant Autotask moves from ww5 to ww15, and prints each channel thread as a
+ * person would read it.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +16,8 @@ import {
   startEmbeddedRedis,
 } from "../ops/embedded-redis.js";
 import { blocksToText } from "../slack/blocks-to-text.js";
-import { type Credentials, startStack } from "./stack.js";
+import { CHANGE_EVENT_TYPE, CHECK_NOW_ACTION_ID } from "../watch/render.js";
+import { type Credentials, DEMO_CHANNEL, type Stack, startStack } from "./stack.js";
 
 type Scenario = { title: string; submitted: Credentials; expected: ResultCode };
 
@@ -29,6 +31,12 @@ const FABRIKAM = {
   username: "sync@fabrikam.example",
   secret: "Hn3&yU6c^Bs4",
   trackingId: "FABRIKAM2INTEGRATION6D1E",
+};
+
+const NORTHWIND = {
+  username: "psa-sync@northwind.example",
+  secret: "Nw8%tRq3#Lm5",
+  trackingId: "NORTHWIND3INTEGRATION8C2D",
 };
 
 const SCENARIOS: Scenario[] = [
@@ -98,6 +106,7 @@ export async function runDemo(out: NodeJS.WritableStream): Promise<boolean> {
         { ...ACME, zone: "15" },
         { ...CONTOSO, zone: "15" },
         { ...FABRIKAM, zone: "22" },
+        { ...NORTHWIND, zone: "5" },
       ],
     },
   });
@@ -119,13 +128,64 @@ export async function runDemo(out: NodeJS.WritableStream): Promise<boolean> {
       );
       out.write(`${threadToText(thread)}\n\n`);
     }
+    allAsExpected = (await watchStory(stack, out)) && allAsExpected;
   } finally {
     await stack.close();
     await redis.stop();
   }
   const seconds = ((performance.now() - started) / 1_000).toFixed(1);
   out.write(
-    `${allAsExpected ? "All three checks ended as expected" : "Some checks did not end as expected"} (${seconds} s).\n`,
+    `${allAsExpected ? "All four stories ended as expected" : "Some stories did not end as expected"} (${seconds} s).\n`,
   );
   return allAsExpected;
+}
+
+/**
+ * The fourth story: a connection checked with "Watch this connection" ticked; Autotask then moves
+ * the tenant from ww5 to ww15. The watch's next run (here started with Check now instead of waiting
+ * WATCH_INTERVAL_SECONDS) alerts the channel with the new Domain. True when the alert came.
+ */
+async function watchStory(stack: Stack, out: NodeJS.WritableStream): Promise<boolean> {
+  const submitted = { portalUrl: "https://ww5.autotask.net", ...NORTHWIND, watch: true };
+  await stack.submitCheck(submitted);
+  const checked = await stack.waitForResult(NORTHWIND.username);
+  await stack.slack.waitFor(() =>
+    stack.slack
+      .thread(DEMO_CHANNEL)
+      .find((message) => message.ts === checked.ts)
+      ?.replies.some((reply) => reply.text.includes("started watching")),
+  );
+  stack.autotask.addUser({ ...NORTHWIND, zone: "15" });
+
+  const listed = await stack.slashCommand({ text: "watches" });
+  const id = listed.responseUrl.split("/").pop();
+  const list = await stack.slack.waitFor(() => stack.slack.responsePosts.find((post) => post.id === id));
+  const body = list.body as { text?: string; blocks?: unknown[] };
+  const checkNow = (body.blocks as { type: string; elements?: { action_id?: string; value?: string }[] }[])
+    .flatMap((block) => block.elements ?? [])
+    .find((element) => element.action_id === CHECK_NOW_ACTION_ID);
+  await stack.clickButton({
+    channelId: DEMO_CHANNEL,
+    messageTs: checked.ts,
+    actionId: CHECK_NOW_ACTION_ID,
+    value: checkNow?.value,
+  });
+  const thread = await stack.slack.waitFor(() => {
+    const now = stack.slack.thread(DEMO_CHANNEL).find((message) => message.ts === checked.ts);
+    return now?.replies.some(
+      (reply) => (reply.metadata as { event_type?: string } | undefined)?.event_type === CHANGE_EVENT_TYPE,
+    )
+      ? now
+      : undefined;
+  }, 15_000);
+  const alert = thread.replies.find((reply) => reply.broadcast);
+  out.write("4. A watched connection: Autotask moves the tenant from ww5 to ww15\n");
+  out.write(
+    "  /autotask-connect with Watch this connection ticked · Autotask moves the tenant · the watch's next run (Check now here)\n",
+  );
+  out.write(`  /autotask-connect watches (ephemeral):\n${indent(blocksToText(body), "  │ ")}\n`);
+  out.write(`${threadToText(thread)}\n`);
+  if (alert)
+    out.write(`  In #msp-ops (sent to the channel too):\n${indent(blocksToText(alert), "  │ ")}\n\n`);
+  return alert !== undefined;
 }

@@ -19,7 +19,7 @@ import {
   startSlackEmulator,
 } from "../emulators/slack.js";
 import type { SignedResponse } from "../emulators/slack-requests.js";
-import { type Credentials, createSlackUser, fieldValues } from "../emulators/slack-user.js";
+import { type Credentials, createSlackUser, fieldValues, type TypedValues } from "../emulators/slack-user.js";
 import { createLogger } from "../ops/logger.js";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../runtime.js";
 import { generateCredentialsKey } from "../security/envelope.js";
@@ -118,15 +118,18 @@ export type Stack = {
     options?: { userId?: string; channelId?: string },
   ): Promise<{ viewId: string; answer: SignedResponse }>;
   /** Submits an already opened view (by id) again or with other values. */
-  submitView(viewId: string, values: Record<string, string | null>, userId?: string): Promise<SignedResponse>;
-  /** Clicks a button in a message. */
+  submitView(viewId: string, values: TypedValues, userId?: string): Promise<SignedResponse>;
+  /** Clicks a button in a message (channelId, messageTs) or in the App Home tab (inHome). */
   clickButton(options: {
     userId?: string;
-    channelId: string;
-    messageTs: string;
+    channelId?: string;
+    messageTs?: string;
+    inHome?: boolean;
     actionId: string;
     value?: string;
   }): Promise<SignedResponse>;
+  /** Opens the bot's App Home tab as this user (`app_home_opened`). */
+  openAppHome(userId?: string): Promise<SignedResponse>;
   /** Resolves with the thread whose parent carries final metadata for this username. */
   waitForResult(
     username: string,
@@ -230,6 +233,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       person.submitCheck(credentials, { userId, channelId }),
     submitView: (viewId, values, userId = DEMO_ADMIN) => person.submitView(viewId, values, userId),
     clickButton: ({ userId = DEMO_ADMIN, ...click }) => person.clickButton({ userId, ...click }),
+    openAppHome: (userId = DEMO_ADMIN) => person.openAppHome(userId),
 
     waitForResult(username, { channelId = DEMO_CHANNEL, timeoutMs = 15_000 } = {}) {
       return slack.waitFor(() => {

@@ -71,6 +71,8 @@ export interface AutotaskEmulator {
   clearFaults(): void;
   /** ThresholdInformation's request count of a user (every authenticated request counts). */
   usageOf(username: string): number;
+  /** Sets a user's request count this hour, as if other integrations of the database had used it. */
+  setUsage(username: string, count: number): void;
   close(): Promise<void>;
 }
 
@@ -234,6 +236,9 @@ export async function startAutotaskEmulator(options: EmulatorOptions = {}): Prom
     },
     usageOf(username) {
       return usage.get(username.toLowerCase()) ?? 0;
+    },
+    setUsage(username, count) {
+      usage.set(username.toLowerCase(), count);
     },
     close() {
       for (const timer of timers) clearTimeout(timer);

@@ -60,16 +60,50 @@ export function slashCommandBody(fields: SlashCommandFields): string {
 }
 
 /** view.state.values as Slack sends it. */
-export type ViewStateValues = Record<string, Record<string, { type?: string; value: string | null }>>;
+export type ViewStateValues = Record<
+  string,
+  Record<string, { type?: string; value?: string | null; selected_options?: { value: string }[] }>
+>;
 
-/** Turns `{ block_id: "typed value" }` into state values, with each action_id equal to its block_id. */
-export function inputValues(values: Record<string, string | null>): ViewStateValues {
+/**
+ * Turns `{ block_id: "typed value" }` into state values, with each action_id equal to its block_id.
+ * An array stands for a checkboxes element: the values of the ticked options.
+ */
+export function inputValues(values: Record<string, string | string[] | null>): ViewStateValues {
   return Object.fromEntries(
     Object.entries(values).map(([blockId, value]) => [
       blockId,
-      { [blockId]: { type: "plain_text_input", value } },
+      {
+        [blockId]: Array.isArray(value)
+          ? {
+              type: "checkboxes",
+              selected_options: value.map((option) => ({
+                value: option,
+                text: { type: "plain_text", text: option },
+              })),
+            }
+          : { type: "plain_text_input", value },
+      },
     ]),
   );
+}
+
+/**
+ * An Events API callback as Slack posts it (JSON), e.g. `app_home_opened`
+ * (api.slack.com/events/app_home_opened).
+ */
+export function eventCallbackBody(teamId: string, event: Record<string, unknown>): string {
+  return JSON.stringify({
+    token: "deprecated-verification-token",
+    team_id: teamId,
+    api_app_id: "AEMULATED",
+    event: { ...event, event_ts: `${Date.now() / 1000}` },
+    type: "event_callback",
+    event_id: `Ev${Date.now().toString(36).toUpperCase()}${Math.floor(Math.random() * 1e6)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: teamId, user_id: "UBOT", is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
 }
 
 export type SubmittedView = {
@@ -131,8 +165,11 @@ export function viewSubmissionBody(view: SubmittedView, user: SlackUserRef): str
 
 export type BlockActionFields = {
   user: SlackUserRef;
-  channelId: string;
-  /** ts of the message whose button was clicked. */
+  /** The channel of the message clicked; absent for a click in a view (the App Home tab). */
+  channelId?: string;
+  /** Set for a click in a view (App Home): its id. */
+  viewId?: string;
+  /** ts of the message whose button was clicked ("" in a view). */
   messageTs: string;
   actionId: string;
   value?: string;
@@ -155,18 +192,23 @@ export function blockActionBody(fields: BlockActionFields): string {
     },
     api_app_id: "AEMULATED",
     token: "deprecated-verification-token",
-    container: {
-      type: "message",
-      message_ts: fields.messageTs,
-      channel_id: fields.channelId,
-      is_ephemeral: false,
-    },
+    container: fields.viewId
+      ? { type: "view", view_id: fields.viewId }
+      : {
+          type: "message",
+          message_ts: fields.messageTs,
+          channel_id: fields.channelId,
+          is_ephemeral: false,
+        },
     trigger_id: fields.triggerId,
     team: { id: fields.user.teamId, domain: "emulated" },
     enterprise: null,
     is_enterprise_install: false,
-    channel: { id: fields.channelId, name: fields.channelId.toLowerCase() },
-    message: { type: "message", ts: fields.messageTs, bot_id: "BEMULATED", text: "", blocks: [] },
+    ...(fields.channelId && {
+      channel: { id: fields.channelId, name: fields.channelId.toLowerCase() },
+      message: { type: "message", ts: fields.messageTs, bot_id: "BEMULATED", text: "", blocks: [] },
+    }),
+    ...(fields.viewId && { view: { id: fields.viewId, type: "home", team_id: fields.user.teamId } }),
     state: { values: {} },
     response_url: fields.responseUrl ?? "",
     actions: [

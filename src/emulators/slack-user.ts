@@ -3,10 +3,11 @@
  * fills it in and submits it, clicks buttons. Each request is signed as Slack signs it and sent
  * to the bot's real HTTP receiver. Shared by the demo stack, the end-to-end and the fault tests.
  */
-import { BLOCK_IDS, CONNECT_CALLBACK_ID } from "../slack/modal.js";
+import { BLOCK_IDS, CONNECT_CALLBACK_ID, WATCH_BLOCK_ID, WATCH_OPTION_VALUE } from "../slack/modal.js";
 import type { SlackEmulator } from "./slack.js";
 import {
   blockActionBody,
+  eventCallbackBody,
   inputValues,
   postSigned,
   type SignedResponse,
@@ -14,8 +15,17 @@ import {
   viewSubmissionBody,
 } from "./slack-requests.js";
 
-/** What a person types into the modal. */
-export type Credentials = { portalUrl: string; username: string; secret: string; trackingId: string };
+/** What a person types into the modal; `watch` ticks "Watch this connection". */
+export type Credentials = {
+  portalUrl: string;
+  username: string;
+  secret: string;
+  trackingId: string;
+  watch?: boolean;
+};
+
+/** Values as typed, keyed by block id; an array is the ticked options of a checkboxes input. */
+export type TypedValues = Record<string, string | string[] | null>;
 
 /** The modal's four fields as typed, keyed by block id. */
 export function fieldValues(credentials: Credentials): Record<string, string> {
@@ -27,6 +37,14 @@ export function fieldValues(credentials: Credentials): Record<string, string> {
   };
 }
 
+/** Everything the form holds as filled in: the four fields, and the Watch box when ticked. */
+export function formValues(credentials: Credentials): TypedValues {
+  return {
+    ...fieldValues(credentials),
+    ...(credentials.watch && { [WATCH_BLOCK_ID]: [WATCH_OPTION_VALUE] }),
+  };
+}
+
 export type SlackUser = {
   /** Sends `/autotask-connect <text>`; resolves with the bot's answer and the trigger it was given. */
   slashCommand(options: {
@@ -35,19 +53,23 @@ export type SlackUser = {
     text?: string;
   }): Promise<SignedResponse & { triggerId: string; responseUrl: string }>;
   /** Submits the view with this id (as Slack shows it now) with these field values. */
-  submitView(viewId: string, values: Record<string, string | null>, userId: string): Promise<SignedResponse>;
+  submitView(viewId: string, values: TypedValues, userId: string): Promise<SignedResponse>;
   /** Runs the command, waits for the modal to open, and submits it filled with `credentials`. */
   submitCheck(
     credentials: Credentials,
     options: { userId: string; channelId: string },
   ): Promise<{ viewId: string; answer: SignedResponse }>;
+  /** Clicks a button in a message (channelId, messageTs) or in the App Home tab (inHome). */
   clickButton(options: {
     userId: string;
-    channelId: string;
-    messageTs: string;
+    channelId?: string;
+    messageTs?: string;
+    inHome?: boolean;
     actionId: string;
     value?: string;
   }): Promise<SignedResponse>;
+  /** Opens the bot's App Home tab: Slack sends `app_home_opened`. */
+  openAppHome(userId: string): Promise<SignedResponse>;
 };
 
 export type SlackUserOptions = {
@@ -76,7 +98,7 @@ export function createSlackUser({
 
     submitView(viewId, values, userId) {
       const typedSecret = values[BLOCK_IDS.secret];
-      if (typedSecret) onSecretTyped?.(typedSecret);
+      if (typeof typedSecret === "string" && typedSecret) onSecretTyped?.(typedSecret);
       const view = slack.view(viewId) as { private_metadata?: string } | undefined;
       const body = viewSubmissionBody(
         {
@@ -100,18 +122,29 @@ export function createSlackUser({
           ),
       );
       const viewId = (opened.response as { view: { id: string } }).view.id;
-      return { viewId, answer: await user.submitView(viewId, fieldValues(credentials), userId) };
+      return { viewId, answer: await user.submitView(viewId, formValues(credentials), userId) };
     },
 
-    clickButton({ userId, channelId, messageTs, actionId, value }) {
+    clickButton({ userId, channelId, messageTs = "", inHome, actionId, value }) {
       const body = blockActionBody({
         user: { id: userId, teamId },
-        channelId,
+        ...(inHome ? { viewId: `VHOME${userId}` } : { channelId }),
         messageTs,
         actionId,
         value,
         triggerId: slack.issueTriggerId(),
-        responseUrl: slack.responseUrlFor(channelId),
+        // Slack sends no response_url for a click in a view.
+        ...(!inHome && channelId && { responseUrl: slack.responseUrlFor(channelId) }),
+      });
+      return postSigned(botUrl, signingSecret, body);
+    },
+
+    openAppHome(userId) {
+      const body = eventCallbackBody(teamId, {
+        type: "app_home_opened",
+        user: userId,
+        channel: `D${userId.slice(1)}`,
+        tab: "home",
       });
       return postSigned(botUrl, signingSecret, body);
     },

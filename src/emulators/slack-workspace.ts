@@ -17,6 +17,8 @@ export type EmulatedMessage = {
   text: string;
   blocks: unknown[];
   metadata?: unknown;
+  /** A thread reply also sent to the channel (`reply_broadcast`). */
+  broadcast?: boolean;
   /** How many times chat.update rewrote it. */
   edits: number;
 };
@@ -93,6 +95,8 @@ export class SlackWorkspace {
   private readonly messageIndex = new Map<string, EmulatedMessage>();
   private readonly triggers = new Map<string, Trigger>();
   private readonly views = new Map<string, StoredView>();
+  /** Each user's App Home tab, as last published with views.publish. */
+  private readonly homeViews = new Map<string, Args>();
   private sequence = 100;
 
   constructor(private readonly settings: WorkspaceSettings) {}
@@ -123,6 +127,11 @@ export class SlackWorkspace {
           .filter((reply) => reply.threadTs === parent.ts)
           .map((reply) => structuredClone(reply)),
       }));
+  }
+
+  /** The Home tab this user sees now (views.publish), or undefined. */
+  homeView(userId: string): Args | undefined {
+    return this.homeViews.get(userId);
   }
 
   /** The view shown now under this id, or undefined. */
@@ -227,6 +236,8 @@ export class SlackWorkspace {
       edits: 0,
       ...(threadTs && { threadTs }),
       ...("keep" in metadata && metadata.keep !== undefined && { metadata: metadata.keep }),
+      ...(threadTs &&
+        (args.reply_broadcast === true || args.reply_broadcast === "true") && { broadcast: true }),
     };
     this.messages.push(message);
     this.messageIndex.set(`${message.channel}/${message.ts}`, message);
@@ -296,6 +307,22 @@ export class SlackWorkspace {
       const problems = checkView(args.view);
       if (problems.length > 0) return invalid("invalid_arguments", problems);
       return this.storeView(args.view as Args, id, current.view.root_view_id as string);
+    },
+    // App Home: a "home" view of at most 100 blocks, per user (api.slack.com/methods/views.publish).
+    "views.publish": (args) => {
+      const user = str(args.user_id);
+      if (!user) return invalid("invalid_arguments", ["[ERROR] missing required field: user_id"]);
+      const view = args.view as Args | undefined;
+      if (typeof view !== "object" || view === null || view.type !== "home")
+        return invalid("invalid_arguments", ["[ERROR] must be a home view [json-pointer:/view/type]"]);
+      const blocks = Array.isArray(view.blocks) ? view.blocks : [];
+      if (blocks.length > 100) return invalid("invalid_arguments", ["[ERROR] must have at most 100 items"]);
+      const problems: string[] = [];
+      for (let i = 0; i < blocks.length; i += 50)
+        problems.push(...checkMessageBlocks(blocks.slice(i, i + 50)));
+      if (problems.length > 0) return invalid("invalid_arguments", problems);
+      this.homeViews.set(user, view);
+      return { ok: true, view: { ...view, id: `V${this.nextSequence()}`, team_id: this.settings.teamId } };
     },
     "chat.postMessage": (args) => this.postMessage(args),
     "chat.update": (args) => this.update(args),

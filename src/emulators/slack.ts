@@ -212,6 +212,11 @@ export class SlackEmulator {
     return this.workspace.thread(channelId);
   }
 
+  /** The App Home tab this user sees now (views.publish), or undefined. */
+  homeView(userId: string): Args | undefined {
+    return this.workspace.homeView(userId);
+  }
+
   /** The view Slack shows now under this id, or undefined. */
   view(id: string): Args | undefined {
     return this.workspace.view(id);

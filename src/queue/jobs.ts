@@ -22,6 +22,8 @@ export const checkJobSchema = z.object({
   /** Empty once the job has finished for good: ciphertext is kept only while the job is pending. */
   sealedSecret: z.string(),
   requestedAt: z.number().int(),
+  /** "Watch this connection" was ticked: an ok or warning result starts a credentials watch. */
+  watch: z.boolean().optional(),
 });
 
 export type CheckJob = z.infer<typeof checkJobSchema>;

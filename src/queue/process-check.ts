@@ -14,7 +14,7 @@ import { lastFour } from "../slack/mrkdwn.js";
 import type { Notifier, NotifyTarget } from "../slack/notifier.js";
 import type { RecentResults } from "../state/recent-results.js";
 import type { RetryPrefills } from "../state/retry-prefill.js";
-import type { ThreadState, ThreadStore } from "../state/thread-state.js";
+import type { ThreadLocation, ThreadState, ThreadStore } from "../state/thread-state.js";
 import { type CheckJob, type CheckJobReturn, checkJobSchema } from "./jobs.js";
 
 export type ProcessCheckDeps = {
@@ -34,6 +34,12 @@ export type ProcessCheckDeps = {
   scrubber: SecretScrubber;
   logger: Logger;
   onResult?: (result: CheckResult, durationMs: number) => void;
+  /**
+   * Called after the final result is posted and before the job's ciphertext is cleared, with the
+   * job's data, its result and the thread it was reported in (a credentials watch starts here; a
+   * crash re-run calls it again, so it must be idempotent). What it throws is logged, not retried.
+   */
+  afterResult?: (data: CheckJob, result: CheckResult, location: ThreadLocation | null) => Promise<void>;
   now?: () => number;
 };
 
@@ -230,6 +236,15 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
         requesterId: data.requesterId,
       });
       await deps.threads.markPosted(data.requestId, "recent");
+    }
+    if (deps.afterResult) {
+      const finished = result;
+      await deps.afterResult(data, finished, target.thread.location).catch((error: unknown) => {
+        deps.logger.error(
+          { requestId: data.requestId, err: deps.scrubber.scrub((error as Error).message ?? "") },
+          "the after-result hook failed",
+        );
+      });
     }
     // The ciphertext is needed only while the job may still run.
     await job.updateData({ ...data, sealedSecret: "" });

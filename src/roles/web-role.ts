@@ -9,6 +9,7 @@ import { createCommandHandler } from "../slack/command.js";
 import { createRetryActionHandler } from "../slack/retry-action.js";
 import { createSubmissionHandler } from "../slack/submission.js";
 import { createSlidingWindow } from "../state/sliding-window.js";
+import { createWatchWebPart } from "../watch/web-part.js";
 import type { RoleContext } from "./context.js";
 
 const HOUR_MS = 3_600_000;
@@ -30,18 +31,27 @@ export async function startWebRole(
   const authorize = createAuthorizer(config.authorizedUsers, {
     lookupRoles: (userId) => lookupRolesWith(rolesClient, userId),
   });
+  const watches = createWatchWebPart({
+    config,
+    redis,
+    credentialsKey: context.credentialsKey,
+    authorize,
+    logger,
+  });
   const app = createSlackApp({
     slack: config.slack,
     logger,
     opsRoutes: context.opsRoutes,
     fetch: context.slackFetch,
     identity: context.slackIdentity,
+    extraListeners: [watches.register],
     handlers: {
       command: createCommandHandler({
         authorize,
         policy: config.authorizedUsers,
         recent: context.recent,
         checkAdmission: admissions.check,
+        watches: watches.answerWatches,
       }),
       submission: createSubmissionHandler({
         enqueue: async (job) => {
@@ -62,5 +72,10 @@ export async function startWebRole(
       }),
     },
   });
-  return { app, port: await app.start(config.port) };
+  const port = await app.start(config.port);
+  const stop = async () => {
+    await app.stop();
+    await watches.close().catch(() => {});
+  };
+  return { app: { ...app, stop }, port };
 }

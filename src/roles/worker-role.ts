@@ -6,7 +6,7 @@ import { rejectAfter } from "../ops/deadline.js";
 import type { ReadinessCheck } from "../ops/http.js";
 import { toSlackLogger } from "../ops/logger.js";
 import type { Metrics } from "../ops/metrics.js";
-import { createCheckProcessor, createGiveUpReporter } from "../queue/process-check.js";
+import { createCheckProcessor, createGiveUpReporter, type ProcessCheckDeps } from "../queue/process-check.js";
 import { connectRedis } from "../queue/redis.js";
 import { createCheckWorker } from "../queue/worker.js";
 import { openSecret } from "../security/envelope.js";
@@ -16,6 +16,7 @@ import { createResponseUrlPoster, responseUrlHosts } from "../slack/response-url
 import { createRedisLoginBudget } from "../state/login-budget.js";
 import { createThreadStore } from "../state/thread-state.js";
 import { USER_AGENT } from "../version.js";
+import { startWatchWorkerPart } from "../watch/worker-part.js";
 import type { RoleContext } from "./context.js";
 
 export type WorkerRole = {
@@ -54,11 +55,13 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
     rejectRateLimitedCalls: true,
   });
   const threads = createThreadStore(redis, prefix);
+  // One lane per channel for every post of this process: check threads and watch alerts alike.
+  const poster = createChannelPoster({
+    onRateLimited: (method) => metrics.slackCallErrors.inc({ method, error: "ratelimited" }),
+  });
   const notifier = createNotifier({
     client: slackClient,
-    poster: createChannelPoster({
-      onRateLimited: (method) => metrics.slackCallErrors.inc({ method, error: "ratelimited" }),
-    }),
+    poster,
     threads,
     respond: createResponseUrlPoster({
       allowedHosts: responseUrlHosts(config.slack.apiUrl),
@@ -88,17 +91,34 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
         "login budget: Redis failed",
       ),
   });
+  // The composed check: the check worker and watch runs both go through it (and its login budget).
+  const composedRunCheck: ProcessCheckDeps["runCheck"] = (input, hooks) =>
+    runCheck(input, {
+      client: autotask,
+      budget,
+      requiredEntities: config.autotask.requiredEntities,
+      retry: context.retry?.autotask,
+      ...hooks,
+    });
+  const openJobSecret: ProcessCheckDeps["openSecret"] = (sealed, requestId) =>
+    openSecret(sealed, context.credentialsKey, requestId);
+  const watches = startWatchWorkerPart({
+    config,
+    redis,
+    slack: slackClient,
+    poster,
+    runCheck: composedRunCheck,
+    autotask,
+    credentialsKey: context.credentialsKey,
+    openJobSecret,
+    scrubber,
+    logger,
+    retry: context.retry?.autotask,
+  });
   const processor = createCheckProcessor({
-    runCheck: (input, hooks) =>
-      runCheck(input, {
-        client: autotask,
-        budget,
-        requiredEntities: config.autotask.requiredEntities,
-        retry: context.retry?.autotask,
-        ...hooks,
-      }),
+    runCheck: composedRunCheck,
     isTransient,
-    openSecret: (sealed, requestId) => openSecret(sealed, context.credentialsKey, requestId),
+    openSecret: openJobSecret,
     notifier,
     threads,
     retryPrefills: context.prefills,
@@ -113,6 +133,7 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
         "check finished",
       );
     },
+    afterResult: watches.afterResult,
   });
 
   // BullMQ workers block on Redis: a connection of their own that never gives up on a command.
@@ -141,6 +162,8 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
           : { ok: false, detail: "the worker is not running" },
     },
     async stop(graceMs) {
+      // Watch runs stop alongside the checks, not after them.
+      const watchesStopped = watches.stop(graceMs);
       const finished = await rejectAfter(worker.close(), graceMs).then(
         () => true,
         () => false,
@@ -156,6 +179,7 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
         );
         if (!requeued) await rejectAfter(worker.close(true), 2_000).catch(() => {});
       }
+      await watchesStopped;
       await rejectAfter(connection.quit(), 1_000).catch(() => connection.disconnect());
     },
   };

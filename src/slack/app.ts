@@ -31,6 +31,8 @@ export type SlackAppOptions = {
   fetch?: UndiciFetch;
   /** Who the bot is, once auth.test answered at start-up (see slack-link.ts). */
   identity?: () => SlackIdentity | null;
+  /** Registers further listeners (e.g. watches' buttons and App Home) on the app. */
+  extraListeners?: ((app: BoltApp) => void)[];
 };
 
 export type SlackApp = {
@@ -94,6 +96,7 @@ export function createSlackApp({
   opsRoutes,
   fetch = undiciFetch,
   identity = () => null,
+  extraListeners = [],
 }: SlackAppOptions): SlackApp {
   const slackLogger = toSlackLogger(logger, "bolt");
   const logLevel = logger.isLevelEnabled("debug") ? LogLevel.DEBUG : LogLevel.INFO;
@@ -142,6 +145,7 @@ export function createSlackApp({
   app.command(COMMAND, handlers.command);
   app.view<ViewSubmitAction>(CONNECT_CALLBACK_ID, handlers.submission);
   app.action<BlockButtonAction>(RETRY_ACTION_ID, handlers.retry);
+  for (const register of extraListeners) register(app);
 
   return {
     app,

@@ -28,6 +28,9 @@ const EMOJI: Record<string, string> = {
   inbox_tray: "📥",
   lock: "🔒",
   grey_question: "❔",
+  rotating_light: "🚨",
+  eyes: "👀",
+  no_entry: "⛔",
 };
 
 /** Outside code spans: bold, italic and strike markers dropped, known emoji codes drawn. */

@@ -9,7 +9,7 @@ import { withDeadline } from "../ops/deadline.js";
 import type { RecentResults } from "../state/recent-results.js";
 import type { Admission } from "./admission.js";
 import { type Authorizer, retryWhen, unverifiableCause } from "./authorize.js";
-import { renderHelp, renderRefusal, renderStatus } from "./messages.js";
+import { renderHelp, renderRefusal, renderStatus, type SlackMessage } from "./messages.js";
 import { buildConnectModal, type ModalPrefill } from "./modal.js";
 import { escapeMrkdwn } from "./mrkdwn.js";
 
@@ -19,6 +19,8 @@ export type CommandDeps = {
   recent: RecentResults;
   /** Abuse limits, checked before the form opens so nobody fills it in for nothing. */
   checkAdmission?: (teamId: string, userId: string) => Promise<Admission>;
+  /** `/autotask-connect watches`: this workspace's watches. */
+  watches?: (teamId: string) => Promise<SlackMessage>;
 };
 
 export const COMMAND = "/autotask-connect";
@@ -26,7 +28,7 @@ export const COMMAND = "/autotask-connect";
 const unverifiable = (authorization: { retryAt?: Date }) =>
   `I couldn't check whether you may run this command (${unverifiableCause(authorization)}). Please try again ${retryWhen(authorization)}.`;
 
-export function createCommandHandler({ authorize, policy, recent, checkAdmission }: CommandDeps) {
+export function createCommandHandler({ authorize, policy, recent, checkAdmission, watches }: CommandDeps) {
   return async ({
     command,
     ack,
@@ -54,6 +56,20 @@ export function createCommandHandler({ authorize, policy, recent, checkAdmission
       await respond(
         entries
           ? { response_type: "ephemeral", ...renderStatus(entries) }
+          : {
+              response_type: "ephemeral",
+              text: "The bot's storage is unavailable right now; try again in a moment.",
+            },
+      );
+      return;
+    }
+
+    if (text.toLowerCase() === "watches" && watches) {
+      await ack();
+      const list = await withDeadline(watches(command.team_id), 2_000, () => null).catch(() => null);
+      await respond(
+        list
+          ? { response_type: "ephemeral", ...list }
           : {
               response_type: "ephemeral",
               text: "The bot's storage is unavailable right now; try again in a moment.",

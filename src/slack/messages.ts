@@ -15,6 +15,7 @@ import type {
 } from "../autotask/result.js";
 import type { AuthorizedUsers } from "../config.js";
 import { clip, escapeEntities, escapeMrkdwn, lastFour } from "./mrkdwn.js";
+import { watchZoneActions } from "./watch-button.js";
 
 /** A message body: `text` is the notification and fallback, `blocks` what Slack shows. */
 export type SlackMessage = { text: string; blocks: types.KnownBlock[] };
@@ -50,7 +51,7 @@ const STATUS_MARK: Record<CheckStatus, string> = {
   skip: ":white_circle:",
 };
 
-const OUTCOME_MARK: Record<Outcome, string> = {
+export const OUTCOME_MARK: Record<Outcome, string> = {
   ok: ":white_check_mark:",
   warning: ":warning:",
   failed: ":x:",
@@ -64,7 +65,7 @@ const CHECK_TITLE: Record<CheckName, string> = {
 };
 
 /** One line per result code: what happened, in the words a person would use. */
-const CODE_TITLE: Record<ResultCode, string> = {
+export const CODE_TITLE: Record<ResultCode, string> = {
   ok: "The Autotask connection works",
   zone_mismatch: "The Autotask connection works, but the portal URL is for another zone",
   unknown_username: "Autotask does not know this API username",
@@ -222,6 +223,8 @@ export function renderFinal(result: CheckResult, ctx: CheckContext): FinalMessag
       ],
     });
   }
+  const watchZone = watchZoneActions(result, ctx);
+  if (watchZone) tail.push(watchZone);
   tail.push(context(`Requested by <@${ctx.requesterId}> · request ${user(result.requestId)}`));
   // A check that could not run at all (internal_error before any step) has no Checks section.
   const checks =
@@ -272,6 +275,7 @@ export function renderHelp(): SlackMessage {
     "• `/autotask-connect` opens a form: portal URL, API username, secret, tracking identifier.",
     "• `/autotask-connect https://ww5.autotask.net` opens it with the portal URL filled in.",
     "• `/autotask-connect status` shows the last checks in this workspace.",
+    "• `/autotask-connect watches` lists the watches (saved connections re-checked on a schedule), with *Stop watching* and *Check now*; the bot's *Home* tab shows the same list. Start one with *Watch zone* on a result, or tick *Watch this connection* in the form.",
     "• `/autotask-connect help` shows this.",
     "The result is posted in this channel, with every step in its thread. The secret is encrypted until the check ends and never posted; the tracking identifier is shown only as its last 4 characters.",
   ].join("\n");

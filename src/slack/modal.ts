@@ -21,6 +21,11 @@ export const BLOCK_IDS = {
   trackingId: "tracking_id",
 } as const;
 
+/** block_id (and action_id) of the optional "Watch this connection" checkbox. */
+export const WATCH_BLOCK_ID = "watch";
+/** The value of its one option. */
+export const WATCH_OPTION_VALUE = "watch";
+
 /** Longest accepted value of each field, in characters (Slack enforces these in the form too). */
 export const FIELD_MAX_LENGTH = {
   portalUrl: MAX_PORTAL_URL_LENGTH,
@@ -175,7 +180,31 @@ export function buildConnectModal(prefill: ModalPrefill, metadata: ModalMetadata
         maxLength: FIELD_MAX_LENGTH.trackingId,
         initialValue: prefill.trackingId,
       }),
+      watchInput(),
     ],
+  };
+}
+
+/** The optional checkbox that turns a successful check into a credentials watch. */
+function watchInput(): types.InputBlock {
+  return {
+    type: "input",
+    block_id: WATCH_BLOCK_ID,
+    optional: true,
+    label: plain("Watch this connection"),
+    hint: plain(
+      "Re-checks it on a schedule and tells this channel when it breaks (zone moved, secret rejected, permissions or usage changed). The secret is then kept, encrypted, until the watch is stopped.",
+    ),
+    element: {
+      type: "checkboxes",
+      action_id: WATCH_BLOCK_ID,
+      options: [
+        {
+          text: plain("Re-check on a schedule and alert this channel"),
+          value: WATCH_OPTION_VALUE,
+        },
+      ],
+    },
   };
 }
 
@@ -203,10 +232,15 @@ export type Submission = {
   username: string;
   secret: string;
   trackingId: string;
+  /** "Watch this connection" was ticked. */
+  watch: boolean;
 };
 
-/** view.state.values as Slack sends it: block_id -> action_id -> { value }. */
-export type SubmittedValues = Record<string, Record<string, { value?: string | null }>>;
+/** view.state.values as Slack sends it: block_id -> action_id -> { value } (checkboxes: selected_options). */
+export type SubmittedValues = Record<
+  string,
+  Record<string, { value?: string | null; selected_options?: { value?: string }[] | null }>
+>;
 
 export type SubmissionResult =
   | { ok: true; submission: Submission }
@@ -305,6 +339,9 @@ export function parseSubmission(values: SubmittedValues): SubmissionResult {
       username: data[BLOCK_IDS.username],
       secret: data[BLOCK_IDS.secret],
       trackingId: data[BLOCK_IDS.trackingId],
+      watch: (values[WATCH_BLOCK_ID]?.[WATCH_BLOCK_ID]?.selected_options ?? []).some(
+        (option) => option.value === WATCH_OPTION_VALUE,
+      ),
     },
   };
 }

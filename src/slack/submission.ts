@@ -119,6 +119,7 @@ export function createSubmissionHandler(deps: SubmissionDeps) {
       trackingId: submission.trackingId,
       sealedSecret: deps.sealSecret(submission.secret, requestId),
       requestedAt: now(),
+      ...(submission.watch && { watch: true }),
     };
     const queued = await deps.enqueue(job);
     if (!queued.ok) {

@@ -43,8 +43,9 @@ const RERUN: EmulatedApiUser = {
 type InputBlock = {
   type: string;
   block_id?: string;
+  optional?: boolean;
   label?: { text: string };
-  element?: { initial_value?: string };
+  element?: { type?: string; initial_value?: string };
 };
 
 const prefix = uniquePrefix("e2e-flow");
@@ -60,8 +61,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** The modal's text inputs (the optional Watch box is a checkboxes input, asserted on its own). */
 function inputsOf(view: unknown): InputBlock[] {
-  return ((view as { blocks: InputBlock[] }).blocks ?? []).filter((block) => block.type === "input");
+  return ((view as { blocks: InputBlock[] }).blocks ?? []).filter(
+    (block) => block.type === "input" && block.element?.type !== "checkboxes",
+  );
 }
 
 describe("/autotask-connect opens the modal", () => {
@@ -85,6 +89,14 @@ describe("/autotask-connect opens the modal", () => {
       ).toBe(true);
     }
     expect(labels).toHaveLength(4);
+    const watchBox = (view as unknown as { blocks: InputBlock[] }).blocks.find(
+      (block) => block.block_id === "watch",
+    );
+    expect(watchBox).toMatchObject({
+      type: "input",
+      optional: true,
+      label: { text: "Watch this connection" },
+    });
   });
 
   it("pre-fills the portal URL typed after the command", async () => {

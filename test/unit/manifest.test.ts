@@ -66,7 +66,7 @@ describe("manifest.yml", () => {
     expect(command).toMatchObject({
       command: "/autotask-connect",
       url: "https://YOUR-HOST/slack/events",
-      usage_hint: "[help | status | portal URL]",
+      usage_hint: "[help | status | watches | portal URL]",
     });
   });
 
@@ -96,5 +96,21 @@ describe("manifest.yml", () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
       ["chat:write", "chat:write.public", "commands", "im:write", "users:read"].sort(),
     );
+  });
+});
+
+describe("manifest.yml: the App Home tab of watches", () => {
+  const raw = manifest as unknown as {
+    features: { app_home?: { home_tab_enabled?: boolean } };
+    settings: { event_subscriptions?: { request_url: string; bot_events: string[] } };
+  };
+
+  it("enables the Home tab, where the watches are listed", () => {
+    expect(raw.features.app_home?.home_tab_enabled).toBe(true);
+  });
+
+  it("subscribes to app_home_opened on the bot's events URL", () => {
+    expect(raw.settings.event_subscriptions?.request_url).toBe("https://YOUR-HOST/slack/events");
+    expect(raw.settings.event_subscriptions?.bot_events).toContain("app_home_opened");
   });
 });

@@ -20,6 +20,7 @@ import {
   type SlackMessage,
 } from "../../src/slack/messages.js";
 import { lastFour } from "../../src/slack/mrkdwn.js";
+import { parseWatchZoneValue, WATCH_ZONE_ACTION_ID } from "../../src/slack/watch-button.js";
 
 const TRACKING_ID = "Z9Y8X7W6V5U4T3S2R1Q0TRK1A2B";
 
@@ -134,7 +135,33 @@ describe("renderFinal", () => {
     ["a warning", resultFor("zone_mismatch"), ctx],
     ["a failure without a retry id", resultFor("invalid_credentials"), { ...ctx, retryId: undefined }],
   ])("offers no retry button for %s", (_name, result, context) => {
-    expect(renderFinal(result, context).blocks.some((block) => block.type === "actions")).toBe(false);
+    const buttons = renderFinal(result, context)
+      .blocks.filter((block) => block.type === "actions")
+      .flatMap((block) => (block as { elements: { action_id?: string }[] }).elements);
+    expect(buttons.map((button) => button.action_id)).not.toContain(RETRY_ACTION_ID);
+  });
+
+  it.each([
+    ["a success", "ok", true],
+    ["a warning", "zone_mismatch", true],
+    ["a failure", "invalid_credentials", false],
+  ] as const)("offers the Watch zone button on %s: %s", (_name, code, shown) => {
+    const final = renderFinal(resultFor(code), ctx);
+    expect(blocksToText(final).includes("[Watch zone]")).toBe(shown);
+    const button = final.blocks
+      .filter((block) => block.type === "actions")
+      .flatMap((block) => (block as { elements: { action_id?: string; value?: string }[] }).elements)
+      .find((element) => element.action_id === WATCH_ZONE_ACTION_ID);
+    expect(Boolean(button)).toBe(shown);
+    if (button) {
+      expect(parseWatchZoneValue(button.value)).toEqual({
+        requestId: ctx.requestId,
+        username: resultFor(code).username,
+        portalUrl: ctx.portalUrl,
+        apiUrl: resultFor(code).apiUrl,
+        zone: resultFor(code).zone,
+      });
+    }
   });
 
   it("carries the contract's message metadata", () => {

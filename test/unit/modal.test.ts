@@ -9,6 +9,8 @@ import {
   encodeMetadata,
   MAX_PRIVATE_METADATA,
   parseSubmission,
+  WATCH_BLOCK_ID,
+  WATCH_OPTION_VALUE,
 } from "../../src/slack/modal.js";
 
 type Input = {
@@ -20,8 +22,11 @@ type Input = {
   element: { action_id: string; max_length?: number; initial_value?: string; placeholder?: { text: string } };
 };
 
+/** The text inputs (the optional Watch checkbox is tested on its own). */
 function inputs(view: { blocks: unknown[] }): Input[] {
-  return (view.blocks as Input[]).filter((block) => block.type === "input");
+  return (view.blocks as Input[]).filter(
+    (block) => block.type === "input" && (block.element as { type?: string }).type === "plain_text_input",
+  );
 }
 
 function inputOf(view: { blocks: unknown[] }, blockId: string): Input {
@@ -58,6 +63,18 @@ describe("buildConnectModal", () => {
   it("uses each block id as its action id", () => {
     for (const block of inputs(view)) expect(block.element.action_id).toBe(block.block_id);
     expect(inputs(view).map((block) => block.block_id)).toEqual(Object.values(BLOCK_IDS));
+  });
+
+  it("ends with the optional Watch this connection box, which says the secret is then kept, encrypted", () => {
+    const watch = (view.blocks as Input[]).find((block) => block.block_id === WATCH_BLOCK_ID) as Input & {
+      element: { type: string; options: { value: string }[] };
+    };
+    expect(view.blocks.at(-1)).toBe(watch);
+    expect(watch).toMatchObject({ type: "input", optional: true, label: { text: "Watch this connection" } });
+    expect(watch.element.type).toBe("checkboxes");
+    expect(watch.element.action_id).toBe(WATCH_BLOCK_ID);
+    expect(watch.element.options.map((option) => option.value)).toEqual([WATCH_OPTION_VALUE]);
+    expect(watch.hint?.text).toMatch(/secret is then kept, encrypted/);
   });
 
   it("says where each value is found in Autotask", () => {
@@ -196,6 +213,16 @@ describe("parseSubmission", () => {
     expect(result.submission.zone?.id ?? null).toBe(zoneId);
     expect(result.submission.username).toBe(result.submission.username.trim());
     expect(result.submission.secret).toBe(result.submission.secret.trim());
+  });
+
+  it.each([
+    ["left unticked (absent from the state, as Slack sends it)", undefined, false],
+    ["unticked (no selected option)", { selected_options: [] }, false],
+    ["ticked", { selected_options: [{ value: WATCH_OPTION_VALUE }] }, true],
+  ])("reads the Watch box %s", (_name, state, watch) => {
+    const submitted = { ...values({}), ...(state && { [WATCH_BLOCK_ID]: { [WATCH_BLOCK_ID]: state } }) };
+    const result = parseSubmission(submitted);
+    expect(result.ok && result.submission.watch).toBe(watch);
   });
 
   it.each([
