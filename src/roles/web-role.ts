@@ -3,7 +3,13 @@ import type { OpsRoute } from "../ops/http.js";
 import type { CheckProducer } from "../queue/producer.js";
 import { sealSecret } from "../security/envelope.js";
 import { createAdmissions } from "../slack/admission.js";
-import { createRolesClient, createSlackApp, lookupRolesWith, type SlackApp } from "../slack/app.js";
+import {
+  createPostingClient,
+  createRolesClient,
+  createSlackApp,
+  lookupRolesWith,
+  type SlackApp,
+} from "../slack/app.js";
 import { createAuthorizer } from "../slack/authorize.js";
 import { createCommandHandler } from "../slack/command.js";
 import { createRetryActionHandler } from "../slack/retry-action.js";
@@ -36,6 +42,7 @@ export async function startWebRole(
     redis,
     credentialsKey: context.credentialsKey,
     authorize,
+    slack: createPostingClient(config.slack, logger, context.slackFetch),
     logger,
   });
   const app = createSlackApp({

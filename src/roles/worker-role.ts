@@ -1,15 +1,14 @@
 /** The worker role: a BullMQ worker running checks and reporting them to Slack. */
-import { WebClient } from "@slack/web-api";
 import { isTransient, runCheck } from "../autotask/check.js";
 import { type AutotaskClient, createAutotaskClient } from "../autotask/client.js";
 import { rejectAfter } from "../ops/deadline.js";
 import type { ReadinessCheck } from "../ops/http.js";
-import { toSlackLogger } from "../ops/logger.js";
 import type { Metrics } from "../ops/metrics.js";
 import { createCheckProcessor, createGiveUpReporter, type ProcessCheckDeps } from "../queue/process-check.js";
 import { connectRedis } from "../queue/redis.js";
 import { createCheckWorker } from "../queue/worker.js";
 import { openSecret } from "../security/envelope.js";
+import { createPostingClient } from "../slack/app.js";
 import { createChannelPoster } from "../slack/channel-poster.js";
 import { createNotifier } from "../slack/notifier.js";
 import { createResponseUrlPoster, responseUrlHosts } from "../slack/response-url.js";
@@ -44,16 +43,7 @@ function countingFailures(client: AutotaskClient, metrics: Metrics): AutotaskCli
 export async function startWorkerRole(context: RoleContext): Promise<WorkerRole> {
   const { config, logger, metrics, redis, scrubber } = context;
   const prefix = config.queuePrefix;
-  const slackClient = new WebClient(config.slack.botToken, {
-    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    logger: toSlackLogger(logger, "web-api"),
-    timeout: 10_000,
-    fetch: context.slackFetch,
-    retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
-    // A 429 fails the call at once instead of pausing this client for every channel; the notifier's
-    // channel poster waits it out in the lane of the channel that was limited.
-    rejectRateLimitedCalls: true,
-  });
+  const slackClient = createPostingClient(config.slack, logger, context.slackFetch);
   const threads = createThreadStore(redis, prefix);
   // One lane per channel for every post of this process: check threads and watch alerts alike.
   const poster = createChannelPoster({

@@ -68,6 +68,22 @@ export function createRolesClient(slack: Config["slack"], logger: Logger, fetch 
   });
 }
 
+/**
+ * A client that posts (check threads, watch replies and alerts): patient with errors, but a 429
+ * fails the call at once (`rejectRateLimitedCalls`) so the caller's per-channel lane
+ * (channel-poster.ts) waits it out, instead of WebClient pausing every call of the client.
+ */
+export function createPostingClient(slack: Config["slack"], logger: Logger, fetch = undiciFetch): WebClient {
+  return new WebClient(slack.botToken, {
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
+    logger: toSlackLogger(logger, "web-api"),
+    timeout: 10_000,
+    fetch,
+    retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
+    rejectRateLimitedCalls: true,
+  });
+}
+
 /** users.info through `client`, a 429 as a value (the authorizer's `lookupRoles`). */
 export async function lookupRolesWith(client: WebClient, userId: string): Promise<RolesLookup> {
   try {

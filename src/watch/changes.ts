@@ -46,14 +46,16 @@ export function detectChanges(previous: Observation, current: Observation): Chan
   if (previous.mode === current.mode) {
     const before = RANK[previous.outcome];
     const after = RANK[current.outcome];
-    // A move's own warning (the watched portal URL is now in another zone) is the move, not news.
+    const usageCrossed = usageRatio(previous) < USAGE_ALERT_RATIO && usageRatio(current) >= USAGE_ALERT_RATIO;
+    // A move's own warning (the watched portal URL is now in another zone) is the move, not news;
+    // so is the warning that usage at 80% or more brings by itself (the check core's rule).
     const onlyTheMove = changes.includes("zone_moved") && current.code === "zone_mismatch";
+    const onlyTheUsage = usageCrossed && current.outcome === "warning" && current.code === previous.code;
     const worse =
       after > before || (after === before && current.outcome === "failed" && current.code !== previous.code);
-    if (worse && !onlyTheMove) changes.push("worse");
+    if (worse && !onlyTheMove && !onlyTheUsage) changes.push("worse");
     else if (after < before) changes.push("recovered");
-    if (usageRatio(previous) < USAGE_ALERT_RATIO && usageRatio(current) >= USAGE_ALERT_RATIO)
-      changes.push("usage_high");
+    if (usageCrossed) changes.push("usage_high");
   }
   return changes;
 }

@@ -1,8 +1,9 @@
 /**
  * The watch part of a web process: the service behind the buttons, App Home and the `watches`
- * subcommand. Posts its thread replies with the app's own Web API client.
+ * subcommand. Posts its thread replies with the posting client it is given, in per-channel lanes.
  */
 import type { App } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
 import type { Config } from "../config.js";
 import type { Logger } from "../ops/logger.js";
 import type { RedisClient } from "../queue/redis.js";
@@ -28,6 +29,8 @@ export function createWatchWebPart(deps: {
   redis: RedisClient;
   credentialsKey: Buffer;
   authorize: Authorizer;
+  /** Posts the thread replies (a token-bearing client: Bolt's `app.client` has none). */
+  slack: WebClient;
   logger: Logger;
 }): WatchWebPart {
   const { config } = deps;
@@ -36,18 +39,11 @@ export function createWatchWebPart(deps: {
     prefix: config.queuePrefix,
     intervalSeconds: config.watch.intervalSeconds,
   });
-  let app: App | null = null;
-  // The app's client rejects rate-limited calls (it must never hold the ack path): these replies
-  // wait out a 429 in their channel's lane instead.
-  const lanes = createChannelPoster();
+  const poster = createWatchPoster(deps.slack, createChannelPoster());
   const service = createWatchService({
     store: createWatchStore(deps.redis, config.queuePrefix),
     scheduler,
-    // The app's client exists once the app does; replies are posted only from its listeners.
-    poster: {
-      alert: (thread, message) => createWatchPoster((app as App).client, lanes).alert(thread, message),
-      reply: (thread, message) => createWatchPoster((app as App).client, lanes).reply(thread, message),
-    },
+    poster,
     limit: config.watch.perWorkspace,
     intervalSeconds: config.watch.intervalSeconds,
     credentialsKey: deps.credentialsKey,
@@ -56,7 +52,6 @@ export function createWatchWebPart(deps: {
   const list = { intervalSeconds: config.watch.intervalSeconds, limit: config.watch.perWorkspace };
   return {
     register(bolt) {
-      app = bolt;
       registerWatchListeners(bolt, {
         service,
         authorize: deps.authorize,

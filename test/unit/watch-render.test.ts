@@ -91,9 +91,19 @@ describe("detectChanges", () => {
       ["recovered"],
     ],
     [
-      "usage crossed 80%",
+      "usage crossed 80% (the warning it brings is the crossing, not a second change)",
       seen(),
       seen({ outcome: "warning", usage: { used: 8_000, limit: 10_000, timeframeMinutes: 60 } }),
+      ["usage_high"],
+    ],
+    [
+      "usage crossed 80% while the connection failed",
+      seen(),
+      seen({
+        outcome: "failed",
+        code: "insufficient_permissions",
+        usage: { used: 8_000, limit: 10_000, timeframeMinutes: 60 },
+      }),
       ["worse", "usage_high"],
     ],
     [
