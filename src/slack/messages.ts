@@ -14,6 +14,7 @@ import type {
   ResultCode,
 } from "../autotask/result.js";
 import type { AuthorizedUsers } from "../config.js";
+import { context, mrkdwn, SHOWN_VALUE, section, shownValue as user } from "./blocks.js";
 import { clip, escapeEntities, escapeMrkdwn, lastFour } from "./mrkdwn.js";
 import { watchZoneActions } from "./watch-button.js";
 
@@ -42,7 +43,6 @@ export const RESULT_EVENT_TYPE = "autotask_connection_checked";
 /** Slack limits, in characters / blocks. */
 const LIMITS = { text: 4_000, section: 3_000, field: 2_000, blocks: 50, buttonValue: 2_000 } as const;
 /** Longest user-supplied value shown; usernames are at most 128 after parsing anyway. */
-const SHOWN_VALUE = 200;
 
 const STATUS_MARK: Record<CheckStatus, string> = {
   pass: ":white_check_mark:",
@@ -78,22 +78,6 @@ export const CODE_TITLE: Record<ResultCode, string> = {
   too_many_failures: "Not tried: too many recent logins with this username failed or got no clear answer",
   internal_error: "The bot failed while checking",
 };
-
-function mrkdwn(text: string): types.MrkdwnElement {
-  return { type: "mrkdwn", text };
-}
-
-function section(text: string): types.SectionBlock {
-  return { type: "section", text: mrkdwn(clip(text, LIMITS.section)) };
-}
-
-function context(text: string): types.ContextBlock {
-  return { type: "context", elements: [mrkdwn(clip(text, LIMITS.section))] };
-}
-
-function user(value: string): string {
-  return escapeMrkdwn(clip(value, SHOWN_VALUE));
-}
 
 function trackingTail(ctx: CheckContext): string {
   return escapeMrkdwn(lastFour(ctx.trackingIdLast4.replace(/^…/, "")));

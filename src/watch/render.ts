@@ -3,8 +3,9 @@
  * thread replies when a watch starts or cannot. Pure functions of their input, like slack/messages.ts.
  */
 import type { types } from "@slack/bolt";
+import { context, section, shownValue as user } from "../slack/blocks.js";
 import { CODE_TITLE, formatUsage, OUTCOME_MARK, type SlackMessage } from "../slack/messages.js";
-import { clip, escapeEntities, escapeMrkdwn } from "../slack/mrkdwn.js";
+import { clip, escapeEntities } from "../slack/mrkdwn.js";
 import type { Change } from "./changes.js";
 import type { Observation, WatchKind, WatchRecord } from "./store.js";
 
@@ -42,22 +43,6 @@ export type ListOptions = {
   /** A line above the list, e.g. "Stopped watching …". */
   note?: string;
 };
-
-function mrkdwn(text: string): types.MrkdwnElement {
-  return { type: "mrkdwn", text };
-}
-
-function section(text: string): types.SectionBlock {
-  return { type: "section", text: mrkdwn(clip(text, LIMITS.section)) };
-}
-
-function context(text: string): types.ContextBlock {
-  return { type: "context", elements: [mrkdwn(clip(text, LIMITS.section))] };
-}
-
-function user(value: string): string {
-  return escapeMrkdwn(clip(value, 200));
-}
 
 /** A result title inside a sentence: "the Autotask connection works". */
 function inSentence(title: string): string {
