@@ -70,7 +70,10 @@ function observe(): false {
   if (!slack || !autotask) return false;
   const now = wallClockMs();
   if (slack.calls.length > 0) lastSlackCallAt = now;
-  for (const { method, args, response } of slack.calls) {
+  // A call counts once it is answered: a person sees a message when Slack has answered the post.
+  const unanswered = slack.calls.filter((call) => call.answeredAt === undefined);
+  for (const { method, args, response, answeredAt } of slack.calls) {
+    if (answeredAt === undefined) continue;
     const ok = (response as { ok?: boolean }).ok === true;
     const channel = String(args.channel ?? "");
     if (rateLimited(response)) counts.rateLimited[method] = (counts.rateLimited[method] ?? 0) + 1;
@@ -85,7 +88,7 @@ function observe(): false {
       if (watching) emit("final", { channel, at: now } satisfies MessageEvent);
     }
   }
-  slack.calls.length = 0;
+  slack.calls.splice(0, slack.calls.length, ...unanswered);
   slack.responsePosts.length = 0;
   counts.autotaskRequests += autotask.requests.length;
   autotask.requests.length = 0;

@@ -91,13 +91,22 @@ export function createAutotaskClient(options: AutotaskClientOptions): AutotaskCl
     const url = options.originOverride
       ? `${options.originOverride.replace(/\/+$/, "")}/${host}${pathAndQuery}`
       : `https://${host}${pathAndQuery}`;
-    const deadline = AbortSignal.timeout(options.timeoutMs);
-    const combined = signal ? AbortSignal.any([deadline, signal]) : deadline;
+    // One controller for the deadline and the caller's signal (AbortSignal.timeout plus
+    // AbortSignal.any made three signals per request, a measurable share of a check's CPU).
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, options.timeoutMs);
+    const cancel = () => controller.abort();
+    if (signal?.aborted) controller.abort();
+    else signal?.addEventListener("abort", cancel, { once: true });
     try {
       const response = await request(url, {
         method: "GET",
         headers: { accept: "application/json", "user-agent": userAgent, ...headers },
-        signal: combined,
+        signal: controller.signal,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
         dispatcher: options.dispatcher,
@@ -112,7 +121,7 @@ export function createAutotaskClient(options: AutotaskClientOptions): AutotaskCl
       };
     } catch (error) {
       if (signal?.aborted) return { kind: "network", failure: "aborted", detail: "the check was cancelled" };
-      if (deadline.aborted) {
+      if (timedOut) {
         return {
           kind: "network",
           failure: "timeout",
@@ -120,6 +129,9 @@ export function createAutotaskClient(options: AutotaskClientOptions): AutotaskCl
         };
       }
       return classifyNetworkError(error);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", cancel);
     }
   }
 

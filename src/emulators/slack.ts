@@ -276,6 +276,12 @@ export class SlackEmulator {
     return call;
   }
 
+  /** Marks a call answered, and tells waiters (a watcher may time what people see by the answer). */
+  private answered(call: RecordedCall): void {
+    call.answeredAt = this.now();
+    this.events.emit("change");
+  }
+
   private takeFault(method: string, args: Args = {}): SlackFault | undefined {
     const queue = this.faults.get(method);
     const index = queue?.findIndex((entry) => !entry.where || entry.where(args)) ?? -1;
@@ -316,8 +322,9 @@ export class SlackEmulator {
     if (fault && "status" in fault) {
       if (fault.status === 429) return this.rateLimited(res, method, args, fault.retryAfterSeconds);
       const body = "Internal Server Error";
-      this.record(method, args, { status: fault.status, body });
+      const call = this.record(method, args, { status: fault.status, body });
       await this.delay();
+      this.answered(call);
       res.writeHead(fault.status, { "content-type": "text/plain" }).end(body);
       return;
     }
@@ -344,7 +351,7 @@ export class SlackEmulator {
   private async answer(res: ServerResponse, method: string, args: Args, answer: Answer): Promise<void> {
     const call = this.record(method, args, answer);
     await this.delay();
-    call.answeredAt = this.now();
+    this.answered(call);
     res.writeHead(200, { "content-type": "application/json; charset=utf-8" }).end(JSON.stringify(answer));
   }
 
@@ -353,7 +360,7 @@ export class SlackEmulator {
     const body = fail("ratelimited");
     const call = this.record(method, args, { status: 429, body, retryAfter: retryAfterSeconds });
     await this.delay();
-    call.answeredAt = this.now();
+    this.answered(call);
     res
       .writeHead(429, { "content-type": "application/json", "retry-after": String(retryAfterSeconds) })
       .end(JSON.stringify(body));
@@ -378,7 +385,7 @@ export class SlackEmulator {
     }
     const args = { id, body } as Args;
     const reply = (status: number, text: string) => {
-      this.record("response_url", args, { status, body: text });
+      this.answered(this.record("response_url", args, { status, body: text }));
       res.writeHead(status, { "content-type": "text/plain" }).end(text);
     };
     const fault = this.takeFault("response_url");

@@ -14,7 +14,12 @@ import { lastFour } from "../slack/mrkdwn.js";
 import type { Notifier, NotifyTarget } from "../slack/notifier.js";
 import type { RecentResults } from "../state/recent-results.js";
 import type { RetryPrefills } from "../state/retry-prefill.js";
-import type { ThreadLocation, ThreadState, ThreadStore } from "../state/thread-state.js";
+import {
+  freshThreadState,
+  type ThreadLocation,
+  type ThreadState,
+  type ThreadStore,
+} from "../state/thread-state.js";
 import { type CheckJob, type CheckJobReturn, checkJobSchema } from "./jobs.js";
 
 export type ProcessCheckDeps = {
@@ -180,7 +185,10 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
     if (!parsed.success)
       throw new UnrecoverableError("invalid_payload: the job data does not match the check job schema");
     const data = parsed.data;
-    const state = await deps.threads.get(data.requestId);
+    // Only the worker writes a check's thread state, while its job runs: on the job's first start
+    // there is none to read. A re-run (BullMQ counts every start, a stalled or retried one too)
+    // reads what the runs before it posted.
+    const state = job.attemptsStarted > 1 ? await deps.threads.get(data.requestId) : freshThreadState();
     const target = targetFor(data, state);
     // The parent is posted while the check runs: no Autotask call waits for Slack. Step replies
     // wait for it inside the notifier; `finish` awaits it (and fails the attempt if it failed).
@@ -225,18 +233,16 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
 
     await parent.catch(settled);
     await deps.notifier.finish(target, result).catch(settled);
-    if (!state.posted.has("recent")) {
-      await deps.recent.add(data.teamId, {
-        requestId: data.requestId,
-        finishedAt: now(),
-        outcome: result.outcome,
-        code: result.code,
-        username: data.username,
-        apiUrl: result.apiUrl,
-        requesterId: data.requesterId,
-      });
-      await deps.threads.markPosted(data.requestId, "recent");
-    }
+    // Idempotent: a re-run after a crash adds nothing the first run added.
+    await deps.recent.add(data.teamId, {
+      requestId: data.requestId,
+      finishedAt: now(),
+      outcome: result.outcome,
+      code: result.code,
+      username: data.username,
+      apiUrl: result.apiUrl,
+      requesterId: data.requesterId,
+    });
     if (deps.afterResult) {
       const finished = result;
       await deps.afterResult(data, finished, target.thread.location).catch((error: unknown) => {

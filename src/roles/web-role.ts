@@ -14,7 +14,7 @@ import { createAuthorizer } from "../slack/authorize.js";
 import { createCommandHandler } from "../slack/command.js";
 import { createRetryActionHandler } from "../slack/retry-action.js";
 import { createSubmissionHandler } from "../slack/submission.js";
-import { createSlidingWindow } from "../state/sliding-window.js";
+import { createSlidingWindows } from "../state/sliding-window.js";
 import { createWatchWebPart } from "../watch/web-part.js";
 import type { RoleContext } from "./context.js";
 
@@ -25,11 +25,15 @@ export async function startWebRole(
 ): Promise<{ app: SlackApp; port: number | null }> {
   const { config, logger, metrics, redis, producer } = context;
   const prefix = config.queuePrefix;
-  const hourlyWindow = (name: string, limit: number) =>
-    createSlidingWindow({ redis, prefix, name, limit, windowMs: HOUR_MS });
   const admissions = createAdmissions({
-    perUser: hourlyWindow("user-checks", config.limits.checksPerUserPerHour),
-    perWorkspace: hourlyWindow("workspace-checks", config.limits.checksPerWorkspacePerHour),
+    windows: createSlidingWindows({
+      redis,
+      prefix,
+      windows: [
+        { name: "user-checks", limit: config.limits.checksPerUserPerHour, windowMs: HOUR_MS },
+        { name: "workspace-checks", limit: config.limits.checksPerWorkspacePerHour, windowMs: HOUR_MS },
+      ],
+    }),
     limits: config.limits,
   });
   // users.info has a client of its own: a 429 on it must not hold views.open of anyone else.
@@ -42,7 +46,7 @@ export async function startWebRole(
     redis,
     credentialsKey: context.credentialsKey,
     authorize,
-    slack: createPostingClient(config.slack, logger, context.slackFetch),
+    slack: createPostingClient(config.slack, logger, context.dispatcher),
     logger,
   });
   const app = createSlackApp({

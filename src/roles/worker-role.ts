@@ -43,7 +43,7 @@ function countingFailures(client: AutotaskClient, metrics: Metrics): AutotaskCli
 export async function startWorkerRole(context: RoleContext): Promise<WorkerRole> {
   const { config, logger, metrics, redis, scrubber } = context;
   const prefix = config.queuePrefix;
-  const slackClient = createPostingClient(config.slack, logger, context.slackFetch);
+  const slackClient = createPostingClient(config.slack, logger, context.dispatcher);
   const threads = createThreadStore(redis, prefix);
   // One lane per channel for every post of this process: check threads and watch alerts alike.
   const poster = createChannelPoster({

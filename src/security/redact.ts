@@ -43,12 +43,13 @@ function occurrences(text: string, needle: string, into: Span[]): void {
  * stays registered until both removers have run.
  */
 export class SecretScrubber {
-  readonly #counts = new Map<string, number>();
+  /** Each registered secret: how many registrations hold it, and its spellings (built once). */
+  readonly #registered = new Map<string, { count: number; spellings: string[] }>();
   #spellings: string[] = [];
 
   /** Number of distinct secrets registered now. */
   get size(): number {
-    return this.#counts.size;
+    return this.#registered.size;
   }
 
   /**
@@ -57,15 +58,21 @@ export class SecretScrubber {
    */
   add(secret: string): () => void {
     if (secret === "") return () => {};
-    this.#counts.set(secret, (this.#counts.get(secret) ?? 0) + 1);
-    this.#rebuild();
+    const known = this.#registered.get(secret);
+    if (known) known.count += 1;
+    else {
+      this.#registered.set(secret, { count: 1, spellings: spellingsOf(secret) });
+      this.#rebuild();
+    }
     let removed = false;
     return () => {
       if (removed) return;
       removed = true;
-      const count = (this.#counts.get(secret) ?? 1) - 1;
-      if (count > 0) this.#counts.set(secret, count);
-      else this.#counts.delete(secret);
+      const entry = this.#registered.get(secret);
+      if (!entry) return;
+      entry.count -= 1;
+      if (entry.count > 0) return;
+      this.#registered.delete(secret);
       this.#rebuild();
     };
   }
@@ -141,7 +148,10 @@ export class SecretScrubber {
   }
 
   #rebuild(): void {
-    this.#spellings = [...new Set([...this.#counts.keys()].flatMap(spellingsOf))];
+    const all = new Set<string>();
+    for (const { spellings } of this.#registered.values())
+      for (const spelling of spellings) all.add(spelling);
+    this.#spellings = [...all];
   }
 }
 

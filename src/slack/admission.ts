@@ -4,7 +4,7 @@
  * and counted when a check is submitted.
  */
 import { withDeadline } from "../ops/deadline.js";
-import type { SlidingWindow, WindowVerdict } from "../state/sliding-window.js";
+import type { SlidingWindows, WindowVerdict } from "../state/sliding-window.js";
 
 export type Admission = { ok: true } | { ok: false; message: string };
 
@@ -19,8 +19,8 @@ export type Admissions = {
 };
 
 export type AdmissionOptions = {
-  perUser: SlidingWindow;
-  perWorkspace: SlidingWindow;
+  /** Two windows: checks per Slack user, then per workspace. */
+  windows: SlidingWindows;
   limits: { checksPerUserPerHour: number; checksPerWorkspacePerHour: number };
   /** Longest wait for Redis, before the form opens and on submission (both inside Slack's 3 s). @defaultValue 300 */
   timeoutMs?: number;
@@ -36,8 +36,7 @@ export function waitText(retryAt: Date, now: number): string {
 }
 
 export function createAdmissions({
-  perUser,
-  perWorkspace,
+  windows,
   limits,
   timeoutMs = 300,
   now = Date.now,
@@ -55,18 +54,15 @@ export function createAdmissions({
     userId: string,
     count: boolean,
     submissionId?: string,
-  ): Promise<[WindowVerdict, WindowVerdict]> {
-    // A peek counts nothing, so both windows can be asked at once: one Redis round trip before
-    // the form opens instead of two.
-    if (!count) return Promise.all([perUser.peek(userId), perWorkspace.peek(teamId)]);
-    const user = await perUser.acquire(userId, submissionId);
-    if (!user.ok) return [user, { ok: true }];
-    return [user, await perWorkspace.acquire(teamId, submissionId)];
+  ): Promise<WindowVerdict[]> {
+    // One script for both windows: one Redis round trip, and a check the workspace's limit refuses
+    // does not use up its user's.
+    return count ? windows.acquire([userId, teamId], submissionId) : windows.peek([userId, teamId]);
   }
 
-  function toAdmission([user, workspace]: [WindowVerdict, WindowVerdict]): Admission {
-    if (!user.ok) return refuse("user", user.retryAt);
-    if (!workspace.ok) return refuse("workspace", workspace.retryAt);
+  function toAdmission([user, workspace]: WindowVerdict[]): Admission {
+    if (user && !user.ok) return refuse("user", user.retryAt);
+    if (workspace && !workspace.ok) return refuse("workspace", workspace.retryAt);
     return { ok: true };
   }
 

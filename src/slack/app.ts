@@ -1,6 +1,8 @@
 /** The Bolt app: HTTP receiver at POST /slack/events (signed requests only), or Socket Mode. */
+
 import { App, type BlockButtonAction, HTTPReceiver, LogLevel, type ViewSubmitAction } from "@slack/bolt";
 import { ErrorCode, WebClient } from "@slack/web-api";
+import type { Dispatcher } from "undici";
 import type { Config } from "../config.js";
 import type { OpsRoute } from "../ops/http.js";
 import { type Logger, toSlackLogger } from "../ops/logger.js";
@@ -11,7 +13,7 @@ import { CONNECT_CALLBACK_ID } from "./modal.js";
 import type { createRetryActionHandler } from "./retry-action.js";
 import type { SlackIdentity } from "./slack-link.js";
 import type { createSubmissionHandler } from "./submission.js";
-import { type UndiciFetch, undiciFetch } from "./undici-fetch.js";
+import { createUndiciFetch, type UndiciFetch, undiciFetch } from "./undici-fetch.js";
 
 type BoltApp = App;
 
@@ -73,12 +75,17 @@ export function createRolesClient(slack: Config["slack"], logger: Logger, fetch 
  * fails the call at once (`rejectRateLimitedCalls`) so the caller's per-channel lane
  * (channel-poster.ts) waits it out, instead of WebClient pausing every call of the client.
  */
-export function createPostingClient(slack: Config["slack"], logger: Logger, fetch = undiciFetch): WebClient {
+export function createPostingClient(
+  slack: Config["slack"],
+  logger: Logger,
+  dispatcher?: Dispatcher,
+): WebClient {
   return new WebClient(slack.botToken, {
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
     logger: toSlackLogger(logger, "web-api"),
-    timeout: 10_000,
-    fetch,
+    // Every check posts through this client: its 10 s deadline is undici's, not WebClient's
+    // `timeout`, which makes an AbortSignal.timeout per call.
+    fetch: createUndiciFetch(dispatcher, 10_000),
     retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
     rejectRateLimitedCalls: true,
   });

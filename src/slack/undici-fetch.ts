@@ -1,38 +1,68 @@
 /**
  * A `fetch` for the Slack WebClient built on undici's `request()`: the same HTTP client as the
- * Autotask calls, without WHATWG streams on the response path (a third of the worker's CPU went
- * to global fetch and its streams in profiles). Only what WebClient uses is supported: string
- * bodies, headers, a signal, no redirects.
+ * Autotask calls, answering with the plain `FetchResponse` the WebClient declares it needs
+ * (@slack/web-api's WebClient.d.ts) rather than a WHATWG Response, whose streams and transferable
+ * objects were a third of the worker's CPU in profiles. Only what WebClient uses is supported:
+ * string bodies, headers, a signal, no redirects.
  */
+import type { FetchFunction } from "@slack/web-api";
 import { type Dispatcher, request } from "undici";
 
-type FetchInit = {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: unknown;
-  signal?: AbortSignal | null;
-};
+export type UndiciFetch = FetchFunction;
+type FetchResponse = Awaited<ReturnType<FetchFunction>>;
+type FetchHeaders = FetchResponse["headers"];
 
-export type UndiciFetch = (input: string | URL, init?: FetchInit) => Promise<Response>;
+/** Response headers as undici gives them (names lower-cased; repeated ones as arrays). */
+class PlainHeaders implements FetchHeaders {
+  constructor(private readonly raw: Record<string, string | string[] | undefined>) {}
 
-function headerPairs(headers: Record<string, string | string[] | undefined>): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (Array.isArray(value)) for (const item of value) pairs.push([name, item]);
-    else if (value !== undefined) pairs.push([name, value]);
+  get(name: string): string | null {
+    const value = this.raw[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(", ") : value;
   }
-  return pairs;
+
+  /** Every header, a repeated one once per value. */
+  *entries(): IterableIterator<[string, string]> {
+    for (const [name, value] of Object.entries(this.raw)) {
+      if (Array.isArray(value)) for (const item of value) yield [name, item];
+      else if (value !== undefined) yield [name, value];
+    }
+  }
+}
+
+/** A response already read to its end: its body is text. */
+function plainResponse(url: string, status: number, headers: PlainHeaders, body: string) {
+  return {
+    ok: status >= 200 && status < 300,
+    status,
+    // HTTP/1.1 reason phrases are optional and undici does not keep them.
+    statusText: "",
+    url,
+    headers,
+    text: async () => body,
+    json: async (): Promise<unknown> => JSON.parse(body),
+    arrayBuffer: async (): Promise<ArrayBuffer> => {
+      const bytes = Buffer.from(body, "utf8");
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    },
+  } satisfies FetchResponse;
 }
 
 /**
  * The fetch, sending through `dispatcher` (the outbound proxy, see ops/proxy.ts).
  * @param dispatcher @defaultValue undici's global dispatcher
+ * @param deadlineMs undici's own limits on waiting for the answer's headers and between pieces
+ *   of its body, in milliseconds: a deadline without the AbortSignal.timeout that WebClient's
+ *   `timeout` creates for every call (connecting is bounded by the dispatcher, 10 s by default).
+ *   @defaultValue none (the caller's signal only)
  */
-export function createUndiciFetch(dispatcher?: Dispatcher): UndiciFetch {
+export function createUndiciFetch(dispatcher?: Dispatcher, deadlineMs?: number): UndiciFetch {
+  const deadline = deadlineMs === undefined ? {} : { headersTimeout: deadlineMs, bodyTimeout: deadlineMs };
   return async (input, init = {}) => {
     if (init.body !== undefined && typeof init.body !== "string") {
       // File uploads (multipart) are not used by the bot; let the platform handle them.
-      return fetch(input, init as RequestInit);
+      return fetch(input, init);
     }
     const response = await request(input, {
       method: (init.method ?? "GET") as "GET" | "POST",
@@ -40,14 +70,12 @@ export function createUndiciFetch(dispatcher?: Dispatcher): UndiciFetch {
       body: init.body,
       signal: init.signal ?? undefined,
       dispatcher,
+      ...deadline,
     });
     const text = await response.body.text();
-    return new Response(response.statusCode === 204 ? null : text, {
-      status: response.statusCode,
-      headers: headerPairs(response.headers),
-    });
+    return plainResponse(String(input), response.statusCode, new PlainHeaders(response.headers), text);
   };
 }
 
 /** The fetch on undici's global dispatcher (no proxy). */
-export const undiciFetch: UndiciFetch = createUndiciFetch();
+export const undiciFetch = createUndiciFetch();

@@ -10,7 +10,7 @@
  * after the window rolled over would credit a unit never spent in the new one. A sliding log has
  * neither problem, and lets a refusal say what the units went to.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import {
   type BudgetTake,
@@ -22,6 +22,8 @@ import {
 } from "../autotask/budget.js";
 import { steadily, WRITE_RETRY_DELAYS_MS } from "../ops/steadily.js";
 import type { RedisClient } from "../queue/redis.js";
+import { defineScript } from "./redis-script.js";
+import { uniqueSuffixes } from "./unique-suffix.js";
 
 export type RedisLoginBudgetOptions = {
   redis: RedisClient;
@@ -114,11 +116,16 @@ export function createRedisLoginBudget(options: RedisLoginBudgetOptions): LoginB
   // Usernames are hashed: arbitrary text stays out of key names.
   const keyOf = (id: string) =>
     `${prefix}:login-budget:${createHash("sha256").update(id).digest("hex").slice(0, 32)}`;
-  const member = (state: string, at: number) => `${state}:${at}:${randomBytes(6).toString("hex")}`;
+  const suffix = uniqueSuffixes();
+  const member = (state: string, at: number) => `${state}:${at}:${suffix()}`;
+  const takeScript = defineScript<(number | string)[]>(redis, "atcLoginBudgetTake", TAKE);
+  const keepScript = defineScript(redis, "atcLoginBudgetKeep", KEEP);
+  const spendScript = defineScript(redis, "atcLoginBudgetSpend", SPEND);
 
   /** Takes (with `add` false, looks for) a unit, waiting while the budget is spent only by logins in flight. */
   async function ask(username: string, add: boolean, signal?: AbortSignal): Promise<BudgetTake> {
     const id = budgetId(username);
+    const key = keyOf(id);
     // Real time, not the injected clock: this bounds how long a check waits.
     const waitUntil = Date.now() + waitForInFlightMs;
     for (;;) {
@@ -129,10 +136,10 @@ export function createRedisLoginBudget(options: RedisLoginBudgetOptions): LoginB
         // A short Redis outage (a failover, a dropped connection) is ridden out rather than failing
         // the check. Retrying is safe: a try whose reply was lost may have added its unit, which then
         // stays spent (pending) for the window, so the budget only gets smaller, never larger.
-        answer = (await steadily(
-          () => redis.eval(TAKE, 1, keyOf(id), at, windowMs, units, unit, inFlightMs, add ? "1" : "0"),
+        answer = await steadily(
+          () => takeScript([key], [at, windowMs, units, unit, inFlightMs, add ? "1" : "0"]),
           takeDelays,
-        )) as (number | string)[];
+        );
       } catch (error) {
         report("take", error);
         return { ok: false, kind: "unavailable" };
@@ -165,7 +172,7 @@ export function createRedisLoginBudget(options: RedisLoginBudgetOptions): LoginB
     },
     async keep(unit: LoginUnit, as: KeptAs) {
       try {
-        await redis.eval(KEEP, 1, keyOf(unit.username), unit.id, `${STATE[as]}${unit.id.slice(1)}`);
+        await keepScript([keyOf(unit.username)], [unit.id, `${STATE[as]}${unit.id.slice(1)}`]);
       } catch (error) {
         // The unit stays spent as "pending", which reads as an unknown outcome.
         report("keep", error);
@@ -176,7 +183,7 @@ export function createRedisLoginBudget(options: RedisLoginBudgetOptions): LoginB
       for (let tries = 0; ; tries++) {
         const at = now();
         try {
-          await redis.eval(SPEND, 1, key, at, windowMs, member(STATE[as], at));
+          await spendScript([key], [at, windowMs, member(STATE[as], at)]);
           return;
         } catch (error) {
           const wait = spendDelays[tries];

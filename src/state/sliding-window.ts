@@ -1,89 +1,119 @@
 /**
- * A sliding-window event counter in Redis: "at most `limit` events per `windowMs` for one id".
+ * Sliding-window event counters in Redis: "at most `limit` events per `windowMs` for one id".
  * Serves the abuse limits (checks per Slack user and per workspace); the login budget of API
  * usernames has its own log (login-budget.ts), whose units can be given back.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { RedisClient } from "../queue/redis.js";
+import { defineScript } from "./redis-script.js";
+import { uniqueSuffixes } from "./unique-suffix.js";
 
 export type WindowVerdict = { ok: true } | { ok: false; retryAt: Date };
 
-export type SlidingWindow = {
-  /** Whether another event would fit now, without counting one. */
-  peek(id: string): Promise<WindowVerdict>;
-  /**
-   * Counts an event only if it fits, atomically. With `eventId`, an event already counted under
-   * that id fits again without counting twice (a form submitted twice is one check).
-   */
-  acquire(id: string, eventId?: string): Promise<WindowVerdict>;
-};
-
-export type SlidingWindowOptions = {
-  redis: RedisClient;
-  prefix: string;
+export type WindowSpec = {
   /** Names the counter in keys: "user-checks". */
   name: string;
   limit: number;
   windowMs: number;
+};
+
+/** Several windows asked together: one id per window, in the order of the specs, one verdict each. */
+export type SlidingWindows = {
+  /** Whether another event would fit in every window now, without counting one. */
+  peek(ids: readonly string[]): Promise<WindowVerdict[]>;
+  /**
+   * Counts an event in every window only if it fits in all of them, atomically (a check refused by
+   * the workspace's limit does not use up its user's). With `eventId`, an event already counted
+   * under that id fits again without counting twice (a form submitted twice is one check).
+   */
+  acquire(ids: readonly string[], eventId?: string): Promise<WindowVerdict[]>;
+};
+
+export type SlidingWindow = {
+  peek(id: string): Promise<WindowVerdict>;
+  acquire(id: string, eventId?: string): Promise<WindowVerdict>;
+};
+
+export type SlidingWindowsOptions = {
+  redis: RedisClient;
+  prefix: string;
+  windows: readonly WindowSpec[];
   now?: () => number;
 };
 
-// KEYS[1] the window; ARGV: now, windowMs, limit, member, record ("1" to count a fitting event),
-// idempotent ("1" when the member names the event: one already counted fits without counting).
-// Returns 0 when the event fits (and was counted if asked), else the score of the oldest event
-// still counting, from which the caller derives when the next one fits.
+// KEYS: the windows; ARGV: now, record ("1" to count a fitting event), idempotent ("1" when the
+// member names the event: one already counted fits without counting), member, then windowMs and
+// limit of each window. Returns, per window, 0 when the event fits there, else the score of the
+// oldest event still counting, from which the caller derives when the next one fits. The event is
+// counted (if asked) only when it fits in every window.
 const ACQUIRE = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-if ARGV[6] == '1' and redis.call('ZSCORE', KEYS[1], ARGV[4]) then
-  return 0
+local now = tonumber(ARGV[1])
+local verdicts = {}
+local fits = true
+for i, key in ipairs(KEYS) do
+  local windowMs = tonumber(ARGV[3 + 2 * i])
+  local limit = tonumber(ARGV[4 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - windowMs)
+  verdicts[i] = 0
+  if not (ARGV[3] == '1' and redis.call('ZSCORE', key, ARGV[4])) then
+    local count = redis.call('ZCARD', key)
+    if count >= limit then
+      local oldest = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+      verdicts[i] = tonumber(oldest[2])
+      fits = false
+    end
+  end
 end
-local count = redis.call('ZCARD', KEYS[1])
-local limit = tonumber(ARGV[3])
-if count >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
-  return tonumber(oldest[2])
+if fits and ARGV[2] == '1' then
+  for i, key in ipairs(KEYS) do
+    redis.call('ZADD', key, 'NX', now, ARGV[4])
+    redis.call('PEXPIRE', key, ARGV[3 + 2 * i])
+  end
 end
-if ARGV[5] == '1' then
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
+return verdicts
 `;
 
-export function createSlidingWindow({
+export function createSlidingWindows({
   redis,
   prefix,
-  name,
-  limit,
-  windowMs,
+  windows,
   now = Date.now,
-}: SlidingWindowOptions): SlidingWindow {
+}: SlidingWindowsOptions): SlidingWindows {
+  const script = defineScript<number[]>(redis, "atcSlidingWindowAcquire", ACQUIRE);
   // Ids (usernames, user ids) are hashed: arbitrary text stays out of key names.
-  const keyOf = (id: string) =>
-    `${prefix}:${name}:${createHash("sha256").update(id).digest("hex").slice(0, 32)}`;
-  const member = (at: number) => `${at}-${randomBytes(4).toString("hex")}`;
+  const keyOf = (window: WindowSpec, id: string) =>
+    `${prefix}:${window.name}:${createHash("sha256").update(id).digest("hex").slice(0, 32)}`;
+  const suffix = uniqueSuffixes();
+  const limits = windows.flatMap((window) => [window.windowMs, window.limit]);
 
-  async function run(id: string, record: boolean, eventId?: string): Promise<WindowVerdict> {
+  async function run(ids: readonly string[], record: boolean, eventId?: string): Promise<WindowVerdict[]> {
+    if (ids.length !== windows.length) throw new Error(`expected ${windows.length} ids, got ${ids.length}`);
     const at = now();
     const named = eventId !== undefined;
-    const oldest = Number(
-      await redis.eval(
-        ACQUIRE,
-        1,
-        keyOf(id),
-        at,
-        windowMs,
-        limit,
-        named ? `event:${eventId}` : member(at),
-        record ? "1" : "0",
-        named ? "1" : "0",
-      ),
-    );
-    return oldest === 0 ? { ok: true } : { ok: false, retryAt: new Date(oldest + windowMs) };
+    const member = named ? `event:${eventId}` : `${at}-${suffix()}`;
+    const keys = windows.map((window, i) => keyOf(window, ids[i] as string));
+    const oldest = await script(keys, [at, record ? "1" : "0", named ? "1" : "0", member, ...limits]);
+    return windows.map((window, i): WindowVerdict => {
+      const score = Number(oldest[i]);
+      return score === 0 ? { ok: true } : { ok: false, retryAt: new Date(score + window.windowMs) };
+    });
   }
 
   return {
-    peek: (id) => run(id, false),
-    acquire: (id, eventId) => run(id, true, eventId),
+    peek: (ids) => run(ids, false),
+    acquire: (ids, eventId) => run(ids, true, eventId),
+  };
+}
+
+/** One window on its own. */
+export function createSlidingWindow(
+  options: Omit<SlidingWindowsOptions, "windows"> & WindowSpec,
+): SlidingWindow {
+  const { name, limit, windowMs, ...rest } = options;
+  const windows = createSlidingWindows({ ...rest, windows: [{ name, limit, windowMs }] });
+  const first = (verdicts: WindowVerdict[]) => verdicts[0] as WindowVerdict;
+  return {
+    peek: (id) => windows.peek([id]).then(first),
+    acquire: (id, eventId) => windows.acquire([id], eventId).then(first),
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { CheckResult } from "../autotask/result.js";
 import type { RedisClient } from "../queue/redis.js";
+import { defineScript } from "./redis-script.js";
 
 export type ThreadLocation = {
   channelId: string;
@@ -22,6 +23,11 @@ export type ThreadState = {
   retryId: string | null;
 };
 
+/** The state of a check whose job has not run before: nothing posted, nothing known. */
+export function freshThreadState(): ThreadState {
+  return { location: null, posted: new Set(), result: null, retryId: null };
+}
+
 export type ThreadStore = {
   get(requestId: string): Promise<ThreadState>;
   setLocation(requestId: string, location: ThreadLocation): Promise<void>;
@@ -30,9 +36,20 @@ export type ThreadStore = {
   saveResult(requestId: string, result: CheckResult, retryId: string | null): Promise<void>;
 };
 
+// KEYS[1] the thread's hash; ARGV: TTL in seconds, then field, value, field, value...
+const SET_FIELDS = `
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 0
+`;
+
 /** @param ttlSeconds how long a thread's state is kept. @defaultValue one day */
 export function createThreadStore(redis: RedisClient, prefix: string, ttlSeconds = 24 * 3600): ThreadStore {
   const keyOf = (requestId: string) => `${prefix}:thread:${requestId}`;
+  const setFieldsScript = defineScript(redis, "atcThreadSetFields", SET_FIELDS);
+  /** Sets fields and renews the expiry in one atomic step (one round trip instead of MULTI/EXEC). */
+  const setFields = (requestId: string, fields: Record<string, string>) =>
+    setFieldsScript([keyOf(requestId)], [ttlSeconds, ...Object.entries(fields).flat()]);
   return {
     async get(requestId) {
       const fields = await redis.hgetall(keyOf(requestId));
@@ -52,14 +69,10 @@ export function createThreadStore(redis: RedisClient, prefix: string, ttlSeconds
       };
     },
     async setLocation(requestId, location) {
-      await redis.multi().hset(keyOf(requestId), location).expire(keyOf(requestId), ttlSeconds).exec();
+      await setFields(requestId, location);
     },
     async saveResult(requestId, result, retryId) {
-      await redis
-        .multi()
-        .hset(keyOf(requestId), { result: JSON.stringify(result), retryId: retryId ?? "" })
-        .expire(keyOf(requestId), ttlSeconds)
-        .exec();
+      await setFields(requestId, { result: JSON.stringify(result), retryId: retryId ?? "" });
     },
     async markPosted(requestId, ...marks) {
       if (marks.length === 0) return;

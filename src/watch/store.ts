@@ -7,6 +7,7 @@
  */
 import type { Outcome, ResultCode, Usage } from "../autotask/result.js";
 import type { RedisClient } from "../queue/redis.js";
+import { defineScript } from "../state/redis-script.js";
 
 export type WatchKind = "zone" | "credentials";
 
@@ -135,6 +136,10 @@ export function createWatchStore(redis: RedisClient, prefix: string): WatchStore
   const teamKey = (teamId: string) => `${prefix}:watch-index:${teamId}`;
   const usernamesKey = (teamId: string) => `${prefix}:watch-index:${teamId}:usernames`;
   const allKey = `${prefix}:watch-index`;
+  const createScript = defineScript<string[]>(redis, "atcWatchCreate", CREATE);
+  const removeScript = defineScript<string | null>(redis, "atcWatchRemove", REMOVE);
+  const setIfWatched = defineScript<number>(redis, "atcWatchSetIfWatched", SET_IF_WATCHED);
+  const unlockScript = defineScript(redis, "atcWatchUnlock", UNLOCK);
   const keysOf = (id: string, teamId: string) => [
     teamKey(teamId),
     usernamesKey(teamId),
@@ -156,16 +161,13 @@ export function createWatchStore(redis: RedisClient, prefix: string): WatchStore
     async create(watch, limit) {
       const { sealedSecret, last, ...record } = watch;
       const stored: StoredRecord = record;
-      const reply = (await redis.eval(
-        CREATE,
-        5,
-        ...keysOf(watch.id, watch.teamId),
+      const reply = await createScript(keysOf(watch.id, watch.teamId), [
         watch.id,
         watch.username.toLowerCase(),
         String(limit),
         JSON.stringify(stored),
         sealedSecret ?? "",
-      )) as string[];
+      ]);
       if (reply[0] === "created" && last) await this.saveObservation(watch.id, last);
       if (reply[0] === "watched") return { status: "watched", existingId: reply[1] as string };
       return { status: reply[0] as "created" | "exists" | "limit" };
@@ -182,33 +184,22 @@ export function createWatchStore(redis: RedisClient, prefix: string): WatchStore
     async remove(id) {
       const current = await this.get(id);
       if (!current) return null;
-      const removed = (await redis.eval(
-        REMOVE,
-        5,
-        ...keysOf(id, current.teamId),
-        id,
-        current.username.toLowerCase(),
-      )) as string | null;
+      const removed = await removeScript(keysOf(id, current.teamId), [id, current.username.toLowerCase()]);
       return removed ? current : null;
     },
     async saveObservation(id, observation) {
-      const done = await redis.eval(
-        SET_IF_WATCHED,
-        2,
-        recordKey(id),
-        secretKey(id),
-        "hset",
-        "last",
-        JSON.stringify(observation),
+      const done = await setIfWatched(
+        [recordKey(id), secretKey(id)],
+        ["hset", "last", JSON.stringify(observation)],
       );
       return done === 1;
     },
     sealedSecret: (id) => redis.get(secretKey(id)),
     async replaceSecret(id, sealed) {
-      return (await redis.eval(SET_IF_WATCHED, 2, recordKey(id), secretKey(id), "set", "", sealed)) === 1;
+      return (await setIfWatched([recordKey(id), secretKey(id)], ["set", "", sealed])) === 1;
     },
     async rejectCredentials(id) {
-      await redis.eval(SET_IF_WATCHED, 2, recordKey(id), secretKey(id), "hset", "credentialsRejected", "1");
+      await setIfWatched([recordKey(id), secretKey(id)], ["hset", "credentialsRejected", "1"]);
       await redis.del(secretKey(id));
     },
     async lock(id, ttlMs) {
@@ -217,7 +208,7 @@ export function createWatchStore(redis: RedisClient, prefix: string): WatchStore
       return taken === "OK" ? token : null;
     },
     async unlock(id, token) {
-      await redis.eval(UNLOCK, 1, lockKey(id), token);
+      await unlockScript([lockKey(id)], [token]);
     },
   };
 }

@@ -6,7 +6,7 @@ import { connectRedis, type RedisClient } from "../../src/queue/redis.js";
 import { createAdmissions } from "../../src/slack/admission.js";
 import { BLOCK_IDS, buildConnectModal } from "../../src/slack/modal.js";
 import { createSubmissionHandler } from "../../src/slack/submission.js";
-import { createSlidingWindow } from "../../src/state/sliding-window.js";
+import { createSlidingWindows } from "../../src/state/sliding-window.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
 
 /** A TCP proxy to the test Redis that can stop passing bytes: a Redis that hangs without closing. */
@@ -57,11 +57,15 @@ describe("a submission while Redis hangs (connected, but answering nothing)", ()
     const prefix = uniquePrefix("hang");
     const producer = createCheckProducer({ connection: redis, prefix });
     cleanups.push(() => producer.close().catch(() => {}));
-    const window = (name: string) =>
-      createSlidingWindow({ redis, prefix, name, limit: 20, windowMs: 3_600_000 });
     const admissions = createAdmissions({
-      perUser: window("user-checks"),
-      perWorkspace: window("workspace-checks"),
+      windows: createSlidingWindows({
+        redis,
+        prefix,
+        windows: [
+          { name: "user-checks", limit: 20, windowMs: 3_600_000 },
+          { name: "workspace-checks", limit: 200, windowMs: 3_600_000 },
+        ],
+      }),
       limits: { checksPerUserPerHour: 20, checksPerWorkspacePerHour: 200 },
     });
     const handler = createSubmissionHandler({

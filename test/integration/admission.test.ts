@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdmissions, waitText } from "../../src/slack/admission.js";
-import { createSlidingWindow, type SlidingWindow } from "../../src/state/sliding-window.js";
+import { createSlidingWindows, type SlidingWindows } from "../../src/state/sliding-window.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
 
 let redis: Redis;
@@ -15,12 +15,17 @@ beforeAll(() => {
 afterAll(() => redis.quit());
 
 function admissions(perUserLimit: number, perWorkspaceLimit: number) {
-  const prefix = uniquePrefix("admission");
-  const window = (name: string, limit: number) =>
-    createSlidingWindow({ redis, prefix, name, limit, windowMs: HOUR, now });
+  const windows = createSlidingWindows({
+    redis,
+    prefix: uniquePrefix("admission"),
+    windows: [
+      { name: "user-checks", limit: perUserLimit, windowMs: HOUR },
+      { name: "workspace-checks", limit: perWorkspaceLimit, windowMs: HOUR },
+    ],
+    now,
+  });
   return createAdmissions({
-    perUser: window("user-checks", perUserLimit),
-    perWorkspace: window("workspace-checks", perWorkspaceLimit),
+    windows,
     limits: { checksPerUserPerHour: perUserLimit, checksPerWorkspacePerHour: perWorkspaceLimit },
     now,
   });
@@ -56,6 +61,30 @@ describe("abuse limits", () => {
     expect(await limits.admit("T2", "U4")).toEqual({ ok: true });
   });
 
+  it("does not use up a user's checks on submissions the workspace's limit refused", async () => {
+    const limits = admissions(2, 2);
+    clock = 6_500_000;
+    expect(await limits.admit("T1", "U1")).toEqual({ ok: true });
+    expect(await limits.admit("T1", "U2")).toEqual({ ok: true });
+    clock += 30 * 60_000;
+    for (let i = 0; i < 3; i += 1) {
+      expect(await limits.admit("T1", "U3")).toMatchObject({ ok: false, message: /^This workspace/ });
+    }
+    // Once the first two checks leave the window the workspace has room again, and U3's refused
+    // tries, still inside it, took none of U3's own.
+    clock += 30 * 60_000 + 1;
+    expect(await limits.admit("T1", "U3")).toEqual({ ok: true });
+    expect(await limits.admit("T1", "U3")).toEqual({ ok: true });
+  });
+
+  it("counts a form submitted twice once", async () => {
+    const limits = admissions(1, 100);
+    clock = 6_800_000;
+    expect(await limits.admit("T1", "U1", "V1")).toEqual({ ok: true });
+    expect(await limits.admit("T1", "U1", "V1")).toEqual({ ok: true });
+    expect((await limits.admit("T1", "U1", "V2")).ok).toBe(false);
+  });
+
   it("does not count a peek at the command, only a submitted check", async () => {
     const limits = admissions(1, 100);
     clock = 7_000_000;
@@ -65,13 +94,12 @@ describe("abuse limits", () => {
   });
 
   it("lets the form open when Redis does not answer in time", async () => {
-    const hanging: SlidingWindow = {
+    const hanging: SlidingWindows = {
       peek: () => new Promise(() => {}),
       acquire: () => new Promise(() => {}),
     };
     const limits = createAdmissions({
-      perUser: hanging,
-      perWorkspace: hanging,
+      windows: hanging,
       limits: { checksPerUserPerHour: 1, checksPerWorkspacePerHour: 1 },
       timeoutMs: 50,
     });
