@@ -25,7 +25,7 @@ export type BudgetTake =
   /** The store could not answer: nothing may be sent (fail closed). */
   | { ok: false; kind: "unavailable" };
 
-/** A refusal of `take` or `peek`. */
+/** A refusal of `take`. */
 export type Refusal = Exclude<BudgetTake, { ok: true }>;
 
 export interface LoginBudget {
@@ -35,11 +35,6 @@ export interface LoginBudget {
    * back on proof. Never throws.
    */
   take(username: string, signal?: AbortSignal): Promise<BudgetTake>;
-  /**
-   * Whether `take` would give a unit now, waiting as `take` does; reserves nothing. For sending
-   * nothing at all (not even the zone lookup) once the budget is spent; `take` still decides.
-   */
-  peek(username: string, signal?: AbortSignal): Promise<{ ok: true } | Refusal>;
   /** Returns a unit on proof that the credentials are valid. A failure keeps the unit spent. Never throws. */
   giveBack(unit: LoginUnit): Promise<void>;
   /** Writes why a unit stays spent (for the wording of `too_many_failures`). Never throws. */
@@ -77,15 +72,6 @@ export function createOneAttemptBudget(): LoginBudget {
       }
       taken.add(id);
       return { ok: true, unit: { id: "1", username: id } };
-    },
-    async peek(username) {
-      if (!taken.has(budgetId(username))) return { ok: true };
-      return {
-        ok: false,
-        kind: "spent",
-        retryAt: new Date(Date.now() + 15 * 60_000),
-        spentOn: { rejections: 0, unknown: 1 },
-      };
     },
     async giveBack() {},
     async keep() {},

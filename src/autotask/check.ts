@@ -4,7 +4,7 @@
  * environment; the CLI, the worker and the tests all call `runCheck`.
  */
 import { type Answered, type Attempted, attempt } from "./attempt.js";
-import type { LoginBudget, Refusal, SpentOn } from "./budget.js";
+import type { LoginBudget, LoginUnit, Refusal, SpentOn } from "./budget.js";
 import type { AutotaskClient, AutotaskReply } from "./client.js";
 import { type AutotaskCall, readUsage, readZoneAnswer, type ZoneAnswer } from "./diagnosis.js";
 import { resolvePortalUrl } from "./domain.js";
@@ -138,7 +138,7 @@ async function procedure(
   const send = (
     call: AutotaskCall,
     request: () => Promise<AutotaskReply>,
-    first?: "take" | "count-after",
+    first?: "take" | "count-after" | LoginUnit,
   ): Promise<Attempted> =>
     attempt({
       call,
@@ -158,11 +158,14 @@ async function procedure(
   const portalZone = resolved?.ok ? resolved.zone : null;
   progress.found = portalZone ? { zone: portalZone, zoneName: portalZone.name } : null;
 
-  // A spent budget sends nothing at all, the zone lookup included. The unit itself is taken right
-  // before the login: a unit is "in flight" only while its request is.
+  // The login's unit is taken before the zone lookup: a spent budget sends nothing at all, the
+  // lookup included, and one atomic step answers both "may this check start" and "may it log in".
+  // A check that ends before its login hands the unit back (one that throws leaves it spent: safe).
+  let loginUnit: LoginUnit | undefined;
   if (budget) {
-    const looked = await budget.peek(username, signal);
-    if (!looked.ok) return budgetRefusal(input, resolved, looked, progress, finish);
+    const taken = await budget.take(username, signal);
+    if (!taken.ok) return budgetRefusal(input, resolved, taken, progress, finish);
+    loginUnit = taken.unit;
   }
 
   if (resolved === null) {
@@ -231,21 +234,22 @@ async function procedure(
           ? `Autotask does not know the API username "${username}": ${failure.reason}.`
           : `The zone of ${username} could not be looked up: ${failure.reason}.`;
       await report(step("zone", "fail", detail));
+      if (budget && loginUnit) await budget.giveBack(loginUnit);
       return finish(failure.code);
     }
   }
 
-  // Credentials: one authenticated request on a unit of the budget, taken (atomically) before it is
-  // sent; only an answer that proves the credentials is retried, each retry on a unit of its own.
+  // Credentials: one authenticated request on the unit taken above; only an answer that proves the
+  // credentials is retried, each retry on a unit of its own, taken (atomically) before it is sent.
   const credentials = { username, secret: input.secret, trackingId: input.trackingId };
   const who = `${username} with tracking identifier ${maskTrackingId(input.trackingId)}`;
   const threshold = await send(
     "credentials",
     () => client.thresholdInformation(zone.apiUrl, credentials, signal),
-    "take",
+    loginUnit ?? "take",
   );
   if (threshold.last === null && threshold.refused) {
-    // Another check spent the budget between the look before the zone lookup and now.
+    // Only without a unit taken above (no budget): nothing was sent.
     await report(step("credentials", "skip", notTriedBecause(threshold.refused)));
     return refusedResult(threshold.refused, finish);
   }

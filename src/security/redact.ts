@@ -45,7 +45,6 @@ function occurrences(text: string, needle: string, into: Span[]): void {
 export class SecretScrubber {
   /** Each registered secret: how many registrations hold it, and its spellings (built once). */
   readonly #registered = new Map<string, { count: number; spellings: string[] }>();
-  #spellings: string[] = [];
 
   /** Number of distinct secrets registered now. */
   get size(): number {
@@ -60,10 +59,7 @@ export class SecretScrubber {
     if (secret === "") return () => {};
     const known = this.#registered.get(secret);
     if (known) known.count += 1;
-    else {
-      this.#registered.set(secret, { count: 1, spellings: spellingsOf(secret) });
-      this.#rebuild();
-    }
+    else this.#registered.set(secret, { count: 1, spellings: spellingsOf(secret) });
     let removed = false;
     return () => {
       if (removed) return;
@@ -73,7 +69,6 @@ export class SecretScrubber {
       entry.count -= 1;
       if (entry.count > 0) return;
       this.#registered.delete(secret);
-      this.#rebuild();
     };
   }
 
@@ -82,9 +77,11 @@ export class SecretScrubber {
    * `[REDACTED]`. Overlapping matches merge, so no fragment of either secret survives.
    */
   scrub(text: string): string {
-    if (this.#spellings.length === 0 || text === "") return text;
+    if (this.#registered.size === 0 || text === "") return text;
     const spans: Span[] = [];
-    for (const spelling of this.#spellings) occurrences(text, spelling, spans);
+    for (const { spellings } of this.#registered.values()) {
+      for (const spelling of spellings) occurrences(text, spelling, spans);
+    }
     if (spans.length === 0) return text;
     spans.sort((a, b) => a.start - b.start);
     let result = "";
@@ -113,7 +110,7 @@ export class SecretScrubber {
    * errors are copied; other objects (Dates, Buffers, class instances) are returned as they are.
    */
   scrubValue<T>(value: T): T {
-    if (this.#spellings.length === 0) return value;
+    if (this.#registered.size === 0) return value;
     return this.#copy(value, new WeakMap()) as T;
   }
 
@@ -145,13 +142,6 @@ export class SecretScrubber {
     seen.set(value, copy);
     for (const [key, item] of Object.entries(value)) copy[this.scrub(key)] = this.#copy(item, seen);
     return copy;
-  }
-
-  #rebuild(): void {
-    const all = new Set<string>();
-    for (const { spellings } of this.#registered.values())
-      for (const spelling of spellings) all.add(spelling);
-    this.#spellings = [...all];
   }
 }
 

@@ -37,7 +37,7 @@ export type RedisLoginBudgetOptions = {
   now?: () => number;
   /** Waits between tries of `spend` when Redis fails, in milliseconds. @defaultValue [100, 300, 900, 2000] */
   spendRetryDelaysMs?: readonly number[];
-  /** Waits between tries of `take` and `peek` when Redis fails, in milliseconds (then nothing is sent). @defaultValue [100, 300, 900, 2000] */
+  /** Waits between tries of `take` when Redis fails, in milliseconds (then nothing is sent). @defaultValue [100, 300, 900, 2000] */
   takeRetryDelaysMs?: readonly number[];
   /**
    * A unit whose outcome is not written yet and that is younger than this is taken to be in
@@ -46,7 +46,7 @@ export type RedisLoginBudgetOptions = {
    */
   inFlightMs?: number;
   /**
-   * How long `take` and `peek` wait, when the budget is spent only because logins are in flight,
+   * How long `take` waits, when the budget is spent only because logins are in flight,
    * for one of them to come back on proof (concurrent checks of good credentials all pass, one
    * after another). In milliseconds; 0 refuses at once. @defaultValue 60_000
    */
@@ -60,8 +60,8 @@ export type RedisLoginBudgetOptions = {
 // Members are "<state>:<taken at>:<random>", state p (pending: sent, outcome not written yet),
 // r (rejected login) or u (unknown outcome). A pending unit of a killed worker counts as unknown.
 //
-// TAKE. KEYS[1] the log; ARGV: now, windowMs, units, member, inFlightMs, add ("0": only look).
-// Returns {1} when a unit fits (and was added if asked), else {0, score of the unit whose expiry
+// TAKE. KEYS[1] the log; ARGV: now, windowMs, units, member, inFlightMs.
+// Returns {1} when a unit fits (and was added), else {0, score of the unit whose expiry
 // frees one, rejected units, other units, pending units younger than inFlightMs}.
 const TAKE = `
 local now = tonumber(ARGV[1])
@@ -79,10 +79,8 @@ if count >= units then
   end
   return {0, log[(count - units) * 2 + 2], rejected, count - rejected, inFlight}
 end
-if ARGV[6] == '1' then
-  redis.call('ZADD', KEYS[1], now, ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {1}
 `;
 
@@ -114,16 +112,25 @@ export function createRedisLoginBudget(options: RedisLoginBudgetOptions): LoginB
   const takeDelays = options.takeRetryDelaysMs ?? WRITE_RETRY_DELAYS_MS;
   const report = options.onError ?? (() => {});
   // Usernames are hashed: arbitrary text stays out of key names.
-  const keyOf = (id: string) =>
-    `${prefix}:login-budget:${createHash("sha256").update(id).digest("hex").slice(0, 32)}`;
+  const keys = new Map<string, string>();
+  const keyOf = (id: string) => {
+    let key = keys.get(id);
+    if (key === undefined) {
+      key = `${prefix}:login-budget:${createHash("sha256").update(id).digest("hex").slice(0, 32)}`;
+      // A check hashes its username once, not at each take, give-back and keep.
+      if (keys.size >= 1_000) keys.clear();
+      keys.set(id, key);
+    }
+    return key;
+  };
   const suffix = uniqueSuffixes();
   const member = (state: string, at: number) => `${state}:${at}:${suffix()}`;
   const takeScript = defineScript<(number | string)[]>(redis, "atcLoginBudgetTake", TAKE);
   const keepScript = defineScript(redis, "atcLoginBudgetKeep", KEEP);
   const spendScript = defineScript(redis, "atcLoginBudgetSpend", SPEND);
 
-  /** Takes (with `add` false, looks for) a unit, waiting while the budget is spent only by logins in flight. */
-  async function ask(username: string, add: boolean, signal?: AbortSignal): Promise<BudgetTake> {
+  /** Takes a unit, waiting while the budget is spent only by logins in flight. */
+  async function take(username: string, signal?: AbortSignal): Promise<BudgetTake> {
     const id = budgetId(username);
     const key = keyOf(id);
     // Real time, not the injected clock: this bounds how long a check waits.
@@ -136,10 +143,7 @@ export function createRedisLoginBudget(options: RedisLoginBudgetOptions): LoginB
         // A short Redis outage (a failover, a dropped connection) is ridden out rather than failing
         // the check. Retrying is safe: a try whose reply was lost may have added its unit, which then
         // stays spent (pending) for the window, so the budget only gets smaller, never larger.
-        answer = await steadily(
-          () => takeScript([key], [at, windowMs, units, unit, inFlightMs, add ? "1" : "0"]),
-          takeDelays,
-        );
+        answer = await steadily(() => takeScript([key], [at, windowMs, units, unit, inFlightMs]), takeDelays);
       } catch (error) {
         report("take", error);
         return { ok: false, kind: "unavailable" };
@@ -157,11 +161,7 @@ export function createRedisLoginBudget(options: RedisLoginBudgetOptions): LoginB
   }
 
   return {
-    take: (username, signal) => ask(username, true, signal),
-    async peek(username, signal) {
-      const answer = await ask(username, false, signal);
-      return answer.ok ? { ok: true } : answer;
-    },
+    take,
     async giveBack(unit: LoginUnit) {
       try {
         await redis.zrem(keyOf(unit.username), unit.id);

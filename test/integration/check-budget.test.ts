@@ -76,6 +76,24 @@ describe("runCheck with the login budget", () => {
     expect(refused.advice).toMatch(/try again after \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
   });
 
+  it("hands the login's unit back when a check ends at the zone lookup, sending no login", async () => {
+    // The unit is taken before the zone lookup; a username Autotask does not know never logs in.
+    const shared = deps({
+      budget: createRedisLoginBudget({
+        redis,
+        prefix: uniquePrefix("zone-end"),
+        inFlightMs: 60_000,
+        waitForInFlightMs: 0,
+      }),
+    });
+    const unknown = input({ username: "nobody@budget.example", portalUrl: "" });
+    for (let i = 0; i < 4; i++) expect((await runCheck(unknown, shared)).code).toBe("unknown_username");
+    expect(authenticated()).toEqual([]);
+    expect((await runCheck(input({ username: "nobody@budget.example" }), shared)).code).not.toBe(
+      "too_many_failures",
+    );
+  });
+
   it("lets six concurrent checks of good credentials all pass: a check waits for logins in flight", async () => {
     // Every answer takes 50 ms, so the six logins overlap: three are in flight when the others ask.
     const slow = await startAutotaskEmulator({ users: [GOOD], latencyMs: 50 });
