@@ -65,8 +65,8 @@ export type LoggerOptions = {
 };
 
 /**
- * Creates the process logger. Output is synchronous (no worker-thread transport), so a line is
- * redacted and written before the call returns.
+ * Creates the process logger, on the main thread (no worker-thread transport): a line is redacted
+ * and scrubbed before the call returns, then written.
  */
 export function createLogger(options: LoggerOptions): Logger {
   const scrubber = options.scrubber ?? processScrubber;
@@ -77,7 +77,9 @@ export function createLogger(options: LoggerOptions): Logger {
         colorize: options.destination === undefined,
         destination: prettyTarget(options.destination),
       })
-    : (options.destination ?? pino.destination({ dest: 1, sync: true }));
+    : // Asynchronous: lines logged while a write is in flight go out together in one write instead
+      // of a system call each; pino flushes what is left when the process exits.
+      (options.destination ?? pino.destination({ dest: 1, sync: false }));
   return pino(
     {
       level: options.level,

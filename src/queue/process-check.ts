@@ -227,22 +227,23 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
           : null;
       target.context.retryId = retryId ?? undefined;
       const saved = result;
-      await steadily(() => deps.threads.saveResult(data.requestId, saved, retryId)).catch(settled);
+      // The workspace's recent results (for `/autotask-connect status`) get the check in the same
+      // step; a re-run after a crash finds the result saved and adds nothing twice.
+      const listed = deps.recent.push(data.teamId, {
+        requestId: data.requestId,
+        finishedAt: now(),
+        outcome: result.outcome,
+        code: result.code,
+        username: data.username,
+        apiUrl: result.apiUrl,
+        requesterId: data.requesterId,
+      });
+      await steadily(() => deps.threads.saveResult(data.requestId, saved, retryId, listed)).catch(settled);
       deps.onResult?.(result, now() - started);
     }
 
     await parent.catch(settled);
     await deps.notifier.finish(target, result).catch(settled);
-    // Idempotent: a re-run after a crash adds nothing the first run added.
-    await deps.recent.add(data.teamId, {
-      requestId: data.requestId,
-      finishedAt: now(),
-      outcome: result.outcome,
-      code: result.code,
-      username: data.username,
-      apiUrl: result.apiUrl,
-      requesterId: data.requesterId,
-    });
     if (deps.afterResult) {
       const finished = result;
       await deps.afterResult(data, finished, target.thread.location).catch((error: unknown) => {

@@ -4,6 +4,7 @@
  */
 import type { CheckResult } from "../autotask/result.js";
 import type { RedisClient } from "../queue/redis.js";
+import { PUSH_RECENT_LUA, type RecentPush } from "./recent-results.js";
 import { defineScript } from "./redis-script.js";
 
 export type ThreadLocation = {
@@ -33,7 +34,16 @@ export type ThreadStore = {
   setLocation(requestId: string, location: ThreadLocation): Promise<void>;
   /** Records marks as posted, in one command (replies of one message share it). */
   markPosted(requestId: string, ...marks: string[]): Promise<void>;
-  saveResult(requestId: string, result: CheckResult, retryId: string | null): Promise<void>;
+  /**
+   * Records the check's result (and, with `recent`, its entry in the workspace's recent results)
+   * in one atomic step.
+   */
+  saveResult(
+    requestId: string,
+    result: CheckResult,
+    retryId: string | null,
+    recent?: RecentPush,
+  ): Promise<void>;
 };
 
 // KEYS[1] the thread's hash; ARGV: TTL in seconds, then field, value, field, value...
@@ -43,10 +53,21 @@ redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 0
 `;
 
+// KEYS[1] the thread's hash, KEYS[2] (optional) a workspace's recent results; ARGV: TTL in
+// seconds, the result (JSON), the retry id, then the recent entry, its request id, how many to keep
+// and the list's TTL.
+const SAVE_RESULT = `${PUSH_RECENT_LUA}
+redis.call('HSET', KEYS[1], 'result', ARGV[2], 'retryId', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if KEYS[2] then pushRecent(KEYS[2], ARGV[4], ARGV[5], ARGV[6], ARGV[7]) end
+return 0
+`;
+
 /** @param ttlSeconds how long a thread's state is kept. @defaultValue one day */
 export function createThreadStore(redis: RedisClient, prefix: string, ttlSeconds = 24 * 3600): ThreadStore {
   const keyOf = (requestId: string) => `${prefix}:thread:${requestId}`;
   const setFieldsScript = defineScript(redis, "atcThreadSetFields", SET_FIELDS);
+  const saveResultScript = defineScript(redis, "atcThreadSaveResult", SAVE_RESULT);
   /** Sets fields and renews the expiry in one atomic step (one round trip instead of MULTI/EXEC). */
   const setFields = (requestId: string, fields: Record<string, string>) =>
     setFieldsScript([keyOf(requestId)], [ttlSeconds, ...Object.entries(fields).flat()]);
@@ -71,8 +92,14 @@ export function createThreadStore(redis: RedisClient, prefix: string, ttlSeconds
     async setLocation(requestId, location) {
       await setFields(requestId, location);
     },
-    async saveResult(requestId, result, retryId) {
-      await setFields(requestId, { result: JSON.stringify(result), retryId: retryId ?? "" });
+    async saveResult(requestId, result, retryId, recent) {
+      const thread = [ttlSeconds, JSON.stringify(result), retryId ?? ""];
+      await (recent
+        ? saveResultScript(
+            [keyOf(requestId), recent.key],
+            [...thread, recent.entry, recent.requestId, recent.keep, recent.ttlSeconds],
+          )
+        : saveResultScript([keyOf(requestId)], thread));
     },
     async markPosted(requestId, ...marks) {
       if (marks.length === 0) return;

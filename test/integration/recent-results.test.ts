@@ -1,7 +1,9 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CheckResult } from "../../src/autotask/result.js";
 import type { StatusEntry } from "../../src/slack/messages.js";
 import { createRecentResults } from "../../src/state/recent-results.js";
+import { createThreadStore } from "../../src/state/thread-state.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
 
 let redis: Redis;
@@ -34,5 +36,17 @@ describe("recent results", () => {
     await recent.add("T1", entry("r2", 2));
     await recent.add("T1", entry("r1", 3));
     expect((await recent.list("T1")).map((e) => e.requestId)).toEqual(["r2", "r1"]);
+  });
+
+  it("records a check's result and its status entry in one step, once however often it runs", async () => {
+    const prefix = uniquePrefix("recent");
+    const recent = createRecentResults(redis, prefix);
+    const threads = createThreadStore(redis, prefix);
+    const result = { requestId: "r1", code: "ok" } as unknown as CheckResult;
+    for (let run = 0; run < 2; run += 1) {
+      await threads.saveResult("r1", result, null, recent.push("T1", entry("r1", run)));
+    }
+    expect((await threads.get("r1")).result).toEqual(result);
+    expect((await recent.list("T1")).map((e) => [e.requestId, e.finishedAt])).toEqual([["r1", 0]]);
   });
 });

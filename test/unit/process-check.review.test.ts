@@ -87,7 +87,17 @@ function setup(failing: "saveResult" | "savePrefill") {
       },
       load: async () => null,
     },
-    recent: { add: async () => {}, list: async () => [] },
+    recent: {
+      add: async () => {},
+      push: (teamId, entry) => ({
+        key: `recent:${teamId}`,
+        entry: JSON.stringify(entry),
+        requestId: entry.requestId,
+        keep: 10,
+        ttlSeconds: 60,
+      }),
+      list: async () => [],
+    },
     scrubber: new SecretScrubber(),
     logger: createLogger({ level: "silent", pretty: false }),
   });
