@@ -28,7 +28,7 @@ import { measureSlashAcks, measureSubmissionAcks } from "./phases/acks.js";
 import { measureBusyChannel } from "./phases/busy.js";
 import { measureIdle } from "./phases/idle.js";
 import { measureMemory } from "./phases/memory.js";
-import { measureThroughput } from "./phases/throughput.js";
+import { measureThroughput, type ThroughputRun } from "./phases/throughput.js";
 import { measureTimeToVerdict, type VerdictSamples } from "./phases/verdict.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -316,9 +316,14 @@ async function main(): Promise<void> {
     measured.throughput = await measureThroughput([group.bot, group.bare as AppUnderTest], group.emulators, {
       runs: 4,
       checks: n(800),
-      warmup: n(100),
+      warmup: n(500),
       concurrency: CONCURRENCY,
     });
+    const perRun = (runs: readonly ThroughputRun[]) =>
+      runs.map((run) => `${run.cpuMsPerCheck.app.toFixed(2)} ms`).join(", ");
+    log(
+      `throughput runs, CPU per check: bot ${perRun(measured.throughput.bot)}; bare ${perRun(measured.throughput.bare)}`,
+    );
     await collectFailures(group);
     await group.stop();
   }
