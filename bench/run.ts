@@ -314,7 +314,7 @@ async function main(): Promise<void> {
     await group.bare?.process.call("setMode", "enqueue");
     log("end-to-end throughput (bot and bare pipeline, alternating)");
     measured.throughput = await measureThroughput([group.bot, group.bare as AppUnderTest], group.emulators, {
-      runs: 4,
+      runs: 8,
       checks: n(800),
       warmup: n(500),
       concurrency: CONCURRENCY,
