@@ -40,6 +40,14 @@ function notSent(error: unknown): boolean {
   return /enableOfflineQueue options is false/.test((error as Error).message ?? "");
 }
 
+function requestIdOf(data: string): unknown {
+  try {
+    return (JSON.parse(data) as { requestId?: unknown }).requestId;
+  } catch {
+    return undefined;
+  }
+}
+
 export function createCheckProducer({
   connection,
   prefix,
@@ -62,8 +70,9 @@ export function createCheckProducer({
       // removed was not created by this add either.
       const addAndRead = async () => {
         await queue.add(CHECK_JOB, job, { jobId });
-        const stored = await queue.getJob(jobId);
-        return stored?.data.requestId === job.requestId ? "added" : "duplicate";
+        // Only the job's data field (BullMQ keeps it as JSON in the job's hash), not the whole job.
+        const stored = await connection.hget(queue.toKey(jobId), "data");
+        return stored !== null && requestIdOf(stored) === job.requestId ? "added" : "duplicate";
       };
       try {
         const added = await withDeadline(addAndRead(), deadlineMs, () => null);
