@@ -111,7 +111,10 @@ export function createAutotaskClient(options: AutotaskClientOptions): AutotaskCl
         bodyTimeout: options.timeoutMs,
         dispatcher: options.dispatcher,
       });
-      const text = await readCapped(response.body);
+      // A body whose announced length fits is read in one go (undici holds it to that length);
+      // one without, or longer, is read piece by piece up to the cap.
+      const length = Number(headerValue(response.headers["content-length"]) ?? Number.NaN);
+      const text = length <= MAX_BODY_BYTES ? await response.body.text() : await readCapped(response.body);
       return {
         kind: "response",
         status: response.statusCode,
