@@ -15,8 +15,12 @@ export type EnqueueResult =
   | { ok: false; reason: "unavailable" | "unconfirmed"; detail: string };
 
 export type CheckProducer = {
-  /** Adds the job unless one for the same view exists. Resolves within `deadlineMs`. */
-  enqueue(job: CheckJob): Promise<EnqueueResult>;
+  /**
+   * Adds the job unless one for the same view exists. Resolves within `deadlineMs`. With
+   * `firstSubmission` (the abuse limits counted this form just now, so no earlier submission of
+   * it was enqueued) the add is not read back.
+   */
+  enqueue(job: CheckJob, options?: { firstSubmission?: boolean }): Promise<EnqueueResult>;
   /** Jobs by state, for /metrics. */
   counts(): Promise<{ waiting: number; active: number; delayed: number; failed: number }>;
   close(): Promise<void>;
@@ -63,13 +67,14 @@ export function createCheckProducer({
   queue.on("error", () => {});
 
   return {
-    async enqueue(job) {
+    async enqueue(job, { firstSubmission = false } = {}) {
       const jobId = checkJobId(job.viewId);
       // BullMQ answers an add whose job id exists with that id, as if it had added it: the job's
       // own request id, read back, says whether this add created it. A job already finished and
       // removed was not created by this add either.
       const addAndRead = async () => {
         await queue.add(CHECK_JOB, job, { jobId });
+        if (firstSubmission) return "added";
         // Only the job's data field (BullMQ keeps it as JSON in the job's hash), not the whole job.
         const stored = await connection.hget(queue.toKey(jobId), "data");
         return stored !== null && requestIdOf(stored) === job.requestId ? "added" : "duplicate";

@@ -65,8 +65,8 @@ export async function startWebRole(
         watches: watches.answerWatches,
       }),
       submission: createSubmissionHandler({
-        enqueue: async (job) => {
-          const queued = await producer.enqueue(job);
+        enqueue: async (job, options) => {
+          const queued = await producer.enqueue(job, options);
           if (!queued.ok) metrics.enqueueFailures.inc();
           return queued;
         },

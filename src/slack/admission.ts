@@ -6,7 +6,11 @@
 import { withDeadline } from "../ops/deadline.js";
 import type { SlidingWindows, WindowVerdict } from "../state/sliding-window.js";
 
-export type Admission = { ok: true } | { ok: false; message: string };
+/**
+ * `firstTime`: Redis counted this submission just now, so no earlier submission of the same form
+ * got this far (absent when unknown: no submission id, or Redis did not answer in time).
+ */
+export type Admission = { ok: true; firstTime?: boolean } | { ok: false; message: string };
 
 export type Admissions = {
   /** Whether this user may start a check now; counts nothing. Fails open when Redis is slow. */
@@ -66,6 +70,13 @@ export function createAdmissions({
     return { ok: true };
   }
 
+  /** Both windows count a submission in one step, so the user's says whether it was counted before. */
+  function toFirstTime(verdicts: WindowVerdict[]): Admission {
+    const admission = toAdmission(verdicts);
+    const user = verdicts[0];
+    return admission.ok && user?.ok ? { ok: true, firstTime: user.again !== true } : admission;
+  }
+
   return {
     async check(teamId, userId) {
       const verdict = verdicts(teamId, userId, false).then(toAdmission, () => ({ ok: true }) as const);
@@ -75,7 +86,7 @@ export function createAdmissions({
       // A Redis failure here surfaces as the enqueue failing right after, with its own message.
       // Bounded too: a Redis that hangs without refusing would otherwise hold the ack past Slack's 3 s.
       const verdict = verdicts(teamId, userId, true, submissionId).then(
-        toAdmission,
+        submissionId === undefined ? toAdmission : toFirstTime,
         () => ({ ok: true }) as const,
       );
       return withDeadline(verdict, timeoutMs, (): Admission => ({ ok: true }));

@@ -14,7 +14,7 @@ import { renderEnqueueFailed } from "./messages.js";
 import { BLOCK_IDS, buildSubmittedView, decodeMetadata, parseSubmission } from "./modal.js";
 
 export type SubmissionDeps = {
-  enqueue: (job: CheckJob) => Promise<EnqueueResult>;
+  enqueue: (job: CheckJob, options?: { firstSubmission?: boolean }) => Promise<EnqueueResult>;
   sealSecret: (secret: string, requestId: string) => string;
   /** Scrubs the submitted secret from log lines while the submission is handled. */
   scrubber?: SecretScrubber;
@@ -95,6 +95,7 @@ export function createSubmissionHandler(deps: SubmissionDeps) {
       );
       return;
     }
+    let firstSubmission = false;
     if (deps.admit) {
       // Counted per view: the same form submitted again (Slack's retry, a second click, a
       // resubmission after an unconfirmed enqueue) uses up one check, not two.
@@ -103,6 +104,7 @@ export function createSubmissionHandler(deps: SubmissionDeps) {
         await ack(fieldError(admitted.message));
         return;
       }
+      firstSubmission = admitted.firstTime === true;
     }
 
     const { submission } = parsed;
@@ -121,7 +123,7 @@ export function createSubmissionHandler(deps: SubmissionDeps) {
       requestedAt: now(),
       ...(submission.watch && { watch: true }),
     };
-    const queued = await deps.enqueue(job);
+    const queued = await deps.enqueue(job, { firstSubmission });
     if (!queued.ok) {
       deps.logger.warn(
         { requestId, viewId: view.id, reason: queued.reason, detail: queued.detail },

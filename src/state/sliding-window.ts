@@ -8,7 +8,8 @@ import type { RedisClient } from "../queue/redis.js";
 import { defineScript } from "./redis-script.js";
 import { uniqueSuffixes } from "./unique-suffix.js";
 
-export type WindowVerdict = { ok: true } | { ok: false; retryAt: Date };
+/** `again`: the event, named by its id, was counted before (it fits without counting twice). */
+export type WindowVerdict = { ok: true; again?: true } | { ok: false; retryAt: Date };
 
 export type WindowSpec = {
   /** Names the counter in keys: "user-checks". */
@@ -43,9 +44,9 @@ export type SlidingWindowsOptions = {
 
 // KEYS: the windows; ARGV: now, record ("1" to count a fitting event), idempotent ("1" when the
 // member names the event: one already counted fits without counting), member, then windowMs and
-// limit of each window. Returns, per window, 0 when the event fits there, else the score of the
-// oldest event still counting, from which the caller derives when the next one fits. The event is
-// counted (if asked) only when it fits in every window.
+// limit of each window. Returns, per window, 0 when the event fits there, -1 when it was counted
+// there before, else the score of the oldest event still counting, from which the caller derives
+// when the next one fits. The event is counted (if asked) only when it fits in every window.
 const ACQUIRE = `
 local now = tonumber(ARGV[1])
 local verdicts = {}
@@ -55,7 +56,9 @@ for i, key in ipairs(KEYS) do
   local limit = tonumber(ARGV[4 + 2 * i])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - windowMs)
   verdicts[i] = 0
-  if not (ARGV[3] == '1' and redis.call('ZSCORE', key, ARGV[4])) then
+  if ARGV[3] == '1' and redis.call('ZSCORE', key, ARGV[4]) then
+    verdicts[i] = -1
+  else
     local count = redis.call('ZCARD', key)
     if count >= limit then
       local oldest = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
@@ -95,7 +98,9 @@ export function createSlidingWindows({
     const oldest = await script(keys, [at, record ? "1" : "0", named ? "1" : "0", member, ...limits]);
     return windows.map((window, i): WindowVerdict => {
       const score = Number(oldest[i]);
-      return score === 0 ? { ok: true } : { ok: false, retryAt: new Date(score + window.windowMs) };
+      if (score === 0) return { ok: true };
+      if (score === -1) return { ok: true, again: true };
+      return { ok: false, retryAt: new Date(score + window.windowMs) };
     });
   }
 
