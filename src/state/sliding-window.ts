@@ -30,11 +30,6 @@ export type SlidingWindows = {
   acquire(ids: readonly string[], eventId?: string): Promise<WindowVerdict[]>;
 };
 
-export type SlidingWindow = {
-  peek(id: string): Promise<WindowVerdict>;
-  acquire(id: string, eventId?: string): Promise<WindowVerdict>;
-};
-
 export type SlidingWindowsOptions = {
   redis: RedisClient;
   prefix: string;
@@ -107,18 +102,5 @@ export function createSlidingWindows({
   return {
     peek: (ids) => run(ids, false),
     acquire: (ids, eventId) => run(ids, true, eventId),
-  };
-}
-
-/** One window on its own. */
-export function createSlidingWindow(
-  options: Omit<SlidingWindowsOptions, "windows"> & WindowSpec,
-): SlidingWindow {
-  const { name, limit, windowMs, ...rest } = options;
-  const windows = createSlidingWindows({ ...rest, windows: [{ name, limit, windowMs }] });
-  const first = (verdicts: WindowVerdict[]) => verdicts[0] as WindowVerdict;
-  return {
-    peek: (id) => windows.peek([id]).then(first),
-    acquire: (id, eventId) => windows.acquire([id], eventId).then(first),
   };
 }

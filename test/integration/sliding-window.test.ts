@@ -1,7 +1,21 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSlidingWindow } from "../../src/state/sliding-window.js";
+import { createSlidingWindows, type WindowVerdict } from "../../src/state/sliding-window.js";
 import { testRedisUrl, uniquePrefix } from "../support/redis.js";
+
+/** One window, asked about one id at a time. */
+function oneWindow(limit: number) {
+  const windows = createSlidingWindows({
+    redis,
+    prefix: uniquePrefix("window"),
+    windows: [{ name: "w", limit, windowMs: 60_000 }],
+    now,
+  });
+  return {
+    peek: async (id: string) => (await windows.peek([id]))[0] as WindowVerdict,
+    acquire: async (id: string) => (await windows.acquire([id]))[0] as WindowVerdict,
+  };
+}
 
 let redis: Redis;
 let clock = 1_000_000;
@@ -14,14 +28,7 @@ afterAll(() => redis.quit());
 
 describe("sliding window", () => {
   it("admits `limit` events per window and says when the next one fits", async () => {
-    const window = createSlidingWindow({
-      redis,
-      prefix: uniquePrefix("window"),
-      name: "w",
-      limit: 2,
-      windowMs: 60_000,
-      now,
-    });
+    const window = oneWindow(2);
     clock = 1_000_000;
     expect(await window.acquire("u")).toEqual({ ok: true });
     clock += 10_000;
@@ -34,14 +41,7 @@ describe("sliding window", () => {
   });
 
   it("does not count refused or peeked events", async () => {
-    const window = createSlidingWindow({
-      redis,
-      prefix: uniquePrefix("window"),
-      name: "w",
-      limit: 1,
-      windowMs: 60_000,
-      now,
-    });
+    const window = oneWindow(1);
     clock = 2_000_000;
     await window.peek("u");
     expect(await window.acquire("u")).toEqual({ ok: true });
