@@ -23,14 +23,3 @@ export function context(text: string): types.ContextBlock {
 export function shownValue(value: string): string {
   return escapeMrkdwn(clip(value, SHOWN_VALUE));
 }
-
-/**
- * Blocks (and message metadata) as the Web API takes them in a form-encoded body: "a JSON-based
- * array of structured blocks, presented as a URL-encoded string" (api.slack.com, chat.postMessage).
- * Given an array, WebClient walks and serializes it three times for its debug lines before
- * encoding it once more for the body; given the string, it passes it through. The types say array,
- * hence the cast: what goes on the wire is the same.
- */
-export function formEncoded<T>(value: T): T {
-  return JSON.stringify(value) as unknown as T;
-}

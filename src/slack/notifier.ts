@@ -10,7 +10,6 @@ import type { CheckResult, CheckStep } from "../autotask/result.js";
 import type { Logger } from "../ops/logger.js";
 import { steadily } from "../ops/steadily.js";
 import type { ThreadLocation, ThreadState, ThreadStore } from "../state/thread-state.js";
-import { formEncoded } from "./blocks.js";
 import type { ChannelPoster } from "./channel-poster.js";
 import {
   type CheckContext,
@@ -137,7 +136,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       const reply = await client.chat.postMessage({
         channel,
         text: body.text,
-        ...(body.blocks.length > 0 ? { blocks: formEncoded(body.blocks) } : {}),
+        ...(body.blocks.length > 0 ? { blocks: body.blocks } : {}),
         ...(threadTs ? { thread_ts: threadTs } : {}),
       });
       return reply.ts as string;
@@ -272,8 +271,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
           channel: location.channelId,
           ts: location.parentTs,
           text: final.text,
-          blocks: formEncoded(final.blocks),
-          metadata: formEncoded(final.metadata),
+          blocks: final.blocks,
+          metadata: final.metadata,
         }),
       );
       await reply(target, "final", renderFinalReply(result), true);

@@ -6,7 +6,6 @@
  */
 import type { MessageMetadata } from "@slack/types";
 import type { WebClient } from "@slack/web-api";
-import { formEncoded } from "../slack/blocks.js";
 import type { ChannelPoster } from "../slack/channel-poster.js";
 import type { SlackMessage } from "../slack/messages.js";
 import type { AlertMessage } from "./render.js";
@@ -29,8 +28,8 @@ export function createWatchPoster(client: WebClient, lanes: ChannelPoster): Watc
           thread_ts: thread.threadTs,
           reply_broadcast: true,
           text: message.text,
-          blocks: formEncoded(message.blocks),
-          metadata: formEncoded(message.metadata as unknown as MessageMetadata),
+          blocks: message.blocks,
+          metadata: message.metadata as unknown as MessageMetadata,
         }),
       );
     },
@@ -40,7 +39,7 @@ export function createWatchPoster(client: WebClient, lanes: ChannelPoster): Watc
           channel: thread.channelId,
           thread_ts: thread.threadTs,
           text: message.text,
-          blocks: formEncoded(message.blocks),
+          blocks: message.blocks,
         }),
       );
     },
