@@ -88,7 +88,6 @@ function setup(failing: "saveResult" | "savePrefill") {
       load: async () => null,
     },
     recent: {
-      add: async () => {},
       push: (teamId, entry) => ({
         key: `recent:${teamId}`,
         entry: JSON.stringify(entry),
