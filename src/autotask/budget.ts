@@ -8,6 +8,7 @@
  * its 15 minutes: a 401, a timeout, a reset, a worker killed mid-request, a Redis error on give-back.
  * The store behind it (Redis for the bot) must make `take` one atomic step across every process.
  */
+import { DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 
 /** A taken unit of the budget: opaque to the check, handed back to `giveBack` or `keep`. */
 export type LoginUnit = { readonly id: string; readonly username: string };
@@ -45,6 +46,16 @@ export interface LoginBudget {
    * failing store for a few seconds rather than lose the count.
    */
   spend(username: string, as: KeptAs): Promise<void>;
+}
+
+/**
+ * How long a login's unit may rightly stay pending (taken, outcome not written yet): it is taken
+ * before the zone lookup, so it spans that lookup with its retries, then the login, plus a margin.
+ * A pending unit older than this belongs to a dead worker and counts as an unknown outcome.
+ */
+export function loginInFlightMs(timeoutMs: number, retry: RetryPolicy = DEFAULT_RETRY): number {
+  const zoneLookup = retry.attempts * timeoutMs + (retry.attempts - 1) * retry.maxDelayMs;
+  return zoneLookup + timeoutMs + 5_000;
 }
 
 /** The normal form of an API username for the budget: Autotask usernames are case-insensitive. */

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { createOneAttemptBudget, type LoginBudget } from "../autotask/budget.js";
+import { createOneAttemptBudget, type LoginBudget, loginInFlightMs } from "../autotask/budget.js";
 import { runCheck } from "../autotask/check.js";
 import { createAutotaskClient } from "../autotask/client.js";
 import { resolvePortalUrl } from "../autotask/domain.js";
@@ -56,7 +56,7 @@ async function openBudget(
       budget: createRedisLoginBudget({
         redis,
         prefix: config.queuePrefix,
-        inFlightMs: config.autotask.timeoutMs + 5_000,
+        inFlightMs: loginInFlightMs(config.autotask.timeoutMs),
       }),
       close: async () => {
         await redis.quit().catch(() => redis.disconnect());

@@ -1,6 +1,8 @@
 /** The worker role: a BullMQ worker running checks and reporting them to Slack. */
+import { loginInFlightMs } from "../autotask/budget.js";
 import { isTransient, runCheck } from "../autotask/check.js";
 import { type AutotaskClient, createAutotaskClient } from "../autotask/client.js";
+import { DEFAULT_RETRY } from "../autotask/retry.js";
 import { rejectAfter } from "../ops/deadline.js";
 import type { ReadinessCheck } from "../ops/http.js";
 import type { Metrics } from "../ops/metrics.js";
@@ -73,8 +75,7 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
   const budget = createRedisLoginBudget({
     redis,
     prefix,
-    // A unit older than one request's deadline (and a margin) belongs to a dead worker.
-    inFlightMs: config.autotask.timeoutMs + 5_000,
+    inFlightMs: loginInFlightMs(config.autotask.timeoutMs, { ...DEFAULT_RETRY, ...context.retry?.autotask }),
     onError: (operation, error) =>
       logger.warn(
         { operation, err: error instanceof Error ? error.message : String(error) },
