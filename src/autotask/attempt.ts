@@ -42,12 +42,11 @@ export type AttemptOptions = {
     store: LoginBudget;
     username: string;
     /**
-     * How the first try is covered: a unit the caller took for it, "take" (a unit is taken before
-     * it is sent), or
-     * "count-after" (an entity probe sent on credentials this check just proved: it is counted if
-     * it ends without proof). Every retry takes a fresh unit before it is sent.
+     * How the first try is covered: a unit the caller took for it (the login), or "count-after"
+     * (an entity probe sent on credentials this check just proved: it is counted if it ends
+     * without proof). Every retry takes a fresh unit before it is sent.
      */
-    first: "take" | "count-after" | LoginUnit;
+    first: "count-after" | LoginUnit;
   };
 };
 
@@ -61,8 +60,8 @@ export async function attempt(options: AttemptOptions): Promise<Attempted> {
   async function once(): Promise<Answered | null> {
     tries += 1;
     let unit: LoginUnit | null = null;
-    if (budget && tries === 1 && typeof budget.first === "object") unit = budget.first;
-    else if (budget && (tries > 1 || budget.first === "take")) {
+    if (budget && tries === 1 && budget.first !== "count-after") unit = budget.first;
+    else if (budget && tries > 1) {
       const taken = await budget.store.take(budget.username, options.signal);
       if (!taken.ok) {
         refused = taken;

@@ -138,7 +138,7 @@ async function procedure(
   const send = (
     call: AutotaskCall,
     request: () => Promise<AutotaskReply>,
-    first?: "take" | "count-after" | LoginUnit,
+    first?: "count-after" | LoginUnit,
   ): Promise<Attempted> =>
     attempt({
       call,
@@ -246,13 +246,9 @@ async function procedure(
   const threshold = await send(
     "credentials",
     () => client.thresholdInformation(zone.apiUrl, credentials, signal),
-    loginUnit ?? "take",
+    loginUnit,
   );
-  if (threshold.last === null && threshold.refused) {
-    // Only without a unit taken above (no budget): nothing was sent.
-    await report(step("credentials", "skip", notTriedBecause(threshold.refused)));
-    return refusedResult(threshold.refused, finish);
-  }
+  // The first try always goes out: on the unit taken above, or without a budget at all.
   const thresholdAnswer = threshold.last as Answered;
   if (thresholdAnswer.failure) {
     const wrongZone =
