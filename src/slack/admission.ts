@@ -53,40 +53,30 @@ export function createAdmissions({
         : `This workspace has run ${limits.checksPerWorkspacePerHour} checks in the last hour, the most allowed. Try again ${waitText(retryAt, now())}.`,
   });
 
-  async function verdicts(
-    teamId: string,
-    userId: string,
-    count: boolean,
-    submissionId?: string,
-  ): Promise<WindowVerdict[]> {
-    // One script for both windows: one Redis round trip, and a check the workspace's limit refuses
-    // does not use up its user's.
-    return count ? windows.acquire([userId, teamId], submissionId) : windows.peek([userId, teamId]);
-  }
-
   function toAdmission([user, workspace]: WindowVerdict[]): Admission {
     if (user && !user.ok) return refuse("user", user.retryAt);
     if (workspace && !workspace.ok) return refuse("workspace", workspace.retryAt);
     return { ok: true };
   }
 
-  /** Both windows count a submission in one step, so the user's says whether it was counted before. */
-  function toFirstTime(verdicts: WindowVerdict[]): Admission {
-    const admission = toAdmission(verdicts);
-    const user = verdicts[0];
-    return admission.ok && user?.ok ? { ok: true, firstTime: user.again !== true } : admission;
-  }
-
   return {
     async check(teamId, userId) {
-      const verdict = verdicts(teamId, userId, false).then(toAdmission, () => ({ ok: true }) as const);
+      // A peek counts nothing; both windows answer in one Redis round trip.
+      const verdict = windows.peek([userId, teamId]).then(toAdmission, () => ({ ok: true }) as const);
       return withDeadline(verdict, timeoutMs, (): Admission => ({ ok: true }));
     },
     async admit(teamId, userId, submissionId) {
+      // One script counts both windows: a check the workspace's limit refuses does not use up its
+      // user's, and the user's window says whether this form was counted before.
       // A Redis failure here surfaces as the enqueue failing right after, with its own message.
       // Bounded too: a Redis that hangs without refusing would otherwise hold the ack past Slack's 3 s.
-      const verdict = verdicts(teamId, userId, true, submissionId).then(
-        submissionId === undefined ? toAdmission : toFirstTime,
+      const verdict = windows.acquire([userId, teamId], submissionId).then(
+        (verdicts): Admission => {
+          const admission = toAdmission(verdicts);
+          if (!admission.ok || submissionId === undefined) return admission;
+          const user = verdicts[0];
+          return { ok: true, firstTime: user?.ok === true && user.again !== true };
+        },
         () => ({ ok: true }) as const,
       );
       return withDeadline(verdict, timeoutMs, (): Admission => ({ ok: true }));
