@@ -40,7 +40,8 @@ export type ProcessCheckDeps = {
   logger: Logger;
   onResult?: (result: CheckResult, durationMs: number) => void;
   /**
-   * Called after the final result is posted and before the job's ciphertext is cleared, with the
+   * Called after the final result is posted and, for a check with a watch, before the job's
+   * ciphertext is cleared (any other check's went with its saved result), with the
    * job's data, its result and the thread it was reported in (a credentials watch starts here; a
    * crash re-run calls it again, so it must be idempotent). What it throws is logged, not retried.
    */
@@ -200,6 +201,8 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
     // On the way to `finish` they are not flushed here: the last steps share the final reply.
     const settled = <T>(error: T) => deps.notifier.settle(target).then(() => Promise.reject(error));
 
+    // An earlier run may have dropped it already, with the result.
+    let ciphertextInJob = data.sealedSecret !== "";
     let result = state.result;
     if (!result) {
       const checked = await check(job, data, target, signal).catch(settled);
@@ -238,7 +241,15 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
         apiUrl: result.apiUrl,
         requesterId: data.requesterId,
       });
-      await steadily(() => deps.threads.saveResult(data.requestId, saved, retryId, listed)).catch(settled);
+      // A check without a watch needs its secret no more once the result is saved: the ciphertext
+      // leaves the job in the same step. A watch seals its own copy in `afterResult`, below.
+      const jobData = data.watch
+        ? undefined
+        : { key: `${job.queueQualifiedName}:${job.id}`, data: JSON.stringify({ ...data, sealedSecret: "" }) };
+      await steadily(() =>
+        deps.threads.saveResult(data.requestId, saved, { retryId, recent: listed, jobData }),
+      ).catch(settled);
+      if (jobData) ciphertextInJob = false;
       deps.onResult?.(result, now() - started);
     }
 
@@ -254,7 +265,7 @@ export function createCheckProcessor(deps: ProcessCheckDeps) {
       });
     }
     // The ciphertext is needed only while the job may still run.
-    await job.updateData({ ...data, sealedSecret: "" });
+    if (ciphertextInJob) await job.updateData({ ...data, sealedSecret: "" });
     return { requestId: data.requestId, outcome: result.outcome, code: result.code };
   };
 }

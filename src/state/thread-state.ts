@@ -35,15 +35,23 @@ export type ThreadStore = {
   /** Records marks as posted, in one command (replies of one message share it). */
   markPosted(requestId: string, ...marks: string[]): Promise<void>;
   /**
-   * Records the check's result (and, with `recent`, its entry in the workspace's recent results)
-   * in one atomic step.
+   * Records the check's result with its entry in the workspace's recent results and, with
+   * `jobData`, drops the secret's ciphertext from the check's job, in one atomic step.
    */
-  saveResult(
-    requestId: string,
-    result: CheckResult,
-    retryId: string | null,
-    recent?: RecentPush,
-  ): Promise<void>;
+  saveResult(requestId: string, result: CheckResult, also: SavedWithResult): Promise<void>;
+};
+
+/** What `saveResult` writes beside the result. */
+export type SavedWithResult = {
+  /** Opaque id of the "Fix and retry" prefill of a failed check. */
+  retryId: string | null;
+  recent: RecentPush;
+  /**
+   * The check's BullMQ job hash and its data without the ciphertext, written over the job's `data`
+   * field (as BullMQ's updateData does) unless the job is gone. Once the result is saved no run of
+   * the job needs the secret again.
+   */
+  jobData?: { key: string; data: string };
 };
 
 // KEYS[1] the thread's hash; ARGV: TTL in seconds, then field, value, field, value...
@@ -53,13 +61,14 @@ redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 0
 `;
 
-// KEYS[1] the thread's hash, KEYS[2] (optional) a workspace's recent results; ARGV: TTL in
-// seconds, the result (JSON), the retry id, then the recent entry, its request id, how many to keep
-// and the list's TTL.
+// KEYS[1] the thread's hash, KEYS[2] the workspace's recent results, KEYS[3] (optional) the
+// check's job hash; ARGV: TTL in seconds, the result (JSON), the retry id, the recent entry, its
+// request id, how many to keep, the list's TTL, then (with KEYS[3]) the job's new data.
 const SAVE_RESULT = `${PUSH_RECENT_LUA}
 redis.call('HSET', KEYS[1], 'result', ARGV[2], 'retryId', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[1])
-if KEYS[2] then pushRecent(KEYS[2], ARGV[4], ARGV[5], ARGV[6], ARGV[7]) end
+pushRecent(KEYS[2], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then redis.call('HSET', KEYS[3], 'data', ARGV[8]) end
 return 0
 `;
 
@@ -92,14 +101,15 @@ export function createThreadStore(redis: RedisClient, prefix: string, ttlSeconds
     async setLocation(requestId, location) {
       await setFields(requestId, location);
     },
-    async saveResult(requestId, result, retryId, recent) {
-      const thread = [ttlSeconds, JSON.stringify(result), retryId ?? ""];
-      await (recent
-        ? saveResultScript(
-            [keyOf(requestId), recent.key],
-            [...thread, recent.entry, recent.requestId, recent.keep, recent.ttlSeconds],
-          )
-        : saveResultScript([keyOf(requestId)], thread));
+    async saveResult(requestId, result, { retryId, recent, jobData }) {
+      const keys = [keyOf(requestId), recent.key];
+      const args = [ttlSeconds, JSON.stringify(result), retryId ?? ""];
+      args.push(recent.entry, recent.requestId, recent.keep, recent.ttlSeconds);
+      if (jobData) {
+        keys.push(jobData.key);
+        args.push(jobData.data);
+      }
+      await saveResultScript(keys, args);
     },
     async markPosted(requestId, ...marks) {
       if (marks.length === 0) return;

@@ -29,7 +29,10 @@ function stores(keep?: number) {
   const recent = createRecentResults(redis, prefix, keep);
   const threads = createThreadStore(redis, prefix);
   const record = (teamId: string, requestId: string, at: number) =>
-    threads.saveResult(requestId, result(requestId), null, recent.push(teamId, entry(requestId, at)));
+    threads.saveResult(requestId, result(requestId), {
+      retryId: null,
+      recent: recent.push(teamId, entry(requestId, at)),
+    });
   return { recent, threads, record };
 }
 

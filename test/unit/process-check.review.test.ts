@@ -53,7 +53,7 @@ function setup(failing: "saveResult" | "savePrefill") {
       stored.set(id, { location, posted: new Set(), result: null, retryId: null });
     },
     markPosted: async () => {},
-    saveResult: async (id, result, retryId) => {
+    saveResult: async (id, result, { retryId }) => {
       blip("saveResult");
       const state = stored.get(id);
       if (state) Object.assign(state, { result, retryId });
