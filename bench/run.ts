@@ -316,7 +316,7 @@ async function main(): Promise<void> {
     measured.throughput = await measureThroughput([group.bot, group.bare as AppUnderTest], group.emulators, {
       runs: 8,
       checks: n(800),
-      warmup: n(500),
+      warmup: n(3000),
       concurrency: CONCURRENCY,
     });
     const perRun = (runs: readonly ThroughputRun[]) =>

@@ -95,9 +95,11 @@ export function createLogger(options: LoggerOptions): Logger {
         colorize: options.destination === undefined,
         destination: prettyTarget(options.destination),
       })
-    : // Asynchronous: lines logged while a write is in flight go out together in one write instead
-      // of a system call each; pino flushes what is left when the process exits.
-      (options.destination ?? pino.destination({ dest: 1, sync: false }));
+    : // Synchronous, as pino's default and Node's own stdout to a pipe or file: one write per
+      // line. An asynchronous one hands each line to the thread pool and back, about three times
+      // the CPU of the write itself at a line or two per check, and loses what is still queued when
+      // the process is killed.
+      (options.destination ?? pino.destination({ dest: 1, sync: true }));
   return pino(
     {
       level: options.level,

@@ -111,6 +111,23 @@ describe("the Autotask client", () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it("keeps its deadline when an answer trickles in, each piece within the wait between pieces", async () => {
+    const trickle = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      const drip = setInterval(() => res.write(" "), 50);
+      res.on("close", () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => trickle.listen(0, "127.0.0.1", resolve));
+    const { port } = trickle.address() as AddressInfo;
+    const slow = createAutotaskClient({ timeoutMs: 400, originOverride: `http://127.0.0.1:${port}` });
+    const started = Date.now();
+    const reply = await slow.thresholdInformation(API, credentials);
+    expect(reply).toMatchObject({ kind: "network", failure: "timeout" });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    trickle.closeAllConnections();
+    await new Promise<void>((resolve) => trickle.close(() => resolve()));
+  });
+
   it("reports a cancelled request as aborted", async () => {
     emulator.injectFault({}, { kind: "delay", ms: 5_000 }, 1);
     const controller = new AbortController();
