@@ -1,5 +1,6 @@
 /** What the phases measured, as figures against baselines and targets (issues 6 and 12). Pure. */
 
+import type { BareCalls } from "./baselines/bare-pipeline.js";
 import { criticalPath, type UpstreamLatency } from "./lib/critical-path.js";
 import { type Figure, toFigure } from "./lib/report.js";
 import { round, summarize } from "./lib/stats.js";
@@ -30,6 +31,8 @@ export const TARGETS = {
 } as const;
 
 export type Measured = {
+  /** Which calls the bare pipeline made (bare-pipeline.ts). */
+  bareCalls: BareCalls;
   slash: AckSamples;
   idleBot: IdleSamples;
   idleBare: IdleSamples;
@@ -70,7 +73,8 @@ function cpuPerCheck(runs: readonly ThroughputRun[], who: "app" | "emulators"): 
 
 export function buildFigures(m: Partial<Measured>): Figure[] {
   const bareBolt = "bare Bolt";
-  const barePipeline = "bare BullMQ + undici";
+  const barePipeline =
+    m.bareCalls === "bot" ? "bare BullMQ + undici, the bot's calls now" : "bare BullMQ + undici";
   const figures: Figure[] = [];
   const latency = (
     id: string,

@@ -14,6 +14,7 @@ import { cpus, totalmem } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import type { BareCalls } from "./baselines/bare-pipeline.js";
 import type { BareStartArgs } from "./baselines/bare-server.js";
 import type { BotStartArgs } from "./bot-server.js";
 import type { EmulatorEndpoints, EmulatorSettings } from "./emulators-server.js";
@@ -58,6 +59,8 @@ const { values: flags } = parseArgs({
     quick: { type: "boolean", default: false },
     only: { type: "string" },
     "cpu-prof": { type: "string" },
+    // The bare pipeline's calls: "issue" (issue 12's reference) or "bot" (the bot's calls now).
+    "bare-calls": { type: "string", default: "issue" },
     out: { type: "string", default: resolve(here, "results/latest.json") },
   },
 });
@@ -68,6 +71,8 @@ for (const phase of only) {
   if (!(PHASES as readonly string[]).includes(phase)) throw new Error(`--only takes ${PHASES.join(",")}`);
 }
 const n = (count: number) => Math.max(20, Math.round(count * scale));
+const bareCalls = flags["bare-calls"] as BareCalls;
+if (bareCalls !== "issue" && bareCalls !== "bot") throw new Error("--bare-calls takes issue or bot");
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -153,7 +158,12 @@ async function startGroup(shared: Shared, label: string, options: GroupOptions =
       }
     : null;
   const bare = withBaselines
-    ? await start("bare", { ...common, prefix: shared.prefixes.bare, concurrency: WORKER_CONCURRENCY })
+    ? await start("bare", {
+        ...common,
+        prefix: shared.prefixes.bare,
+        concurrency: WORKER_CONCURRENCY,
+        slackCalls: bareCalls,
+      })
     : null;
   return {
     emulators,
@@ -193,7 +203,7 @@ async function main(): Promise<void> {
   const signingSecret = randomBytes(16).toString("hex");
   log(`Redis: ${redis.source} (${redis.url}); key prefixes ${Object.values(prefixes).join(", ")}`);
 
-  const measured: Partial<Measured> = {};
+  const measured: Partial<Measured> = { bareCalls };
   /** Wall time of each phase, in seconds. */
   const phaseSeconds: Record<string, number> = {};
   const failures: Record<string, number> = {};
@@ -363,6 +373,7 @@ async function main(): Promise<void> {
       workerConcurrency: WORKER_CONCURRENCY,
       authorizedUsers: "admins (users.info cached: every admin is looked up once during warm-up)",
       logLevel: "info, to /dev/null",
+      bareCalls,
     },
     figures,
     details: detailsOf(measured),

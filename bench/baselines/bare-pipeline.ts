@@ -1,8 +1,10 @@
 /**
- * The baseline for the queue side: BullMQ and undici doing the same HTTP calls per job as the bot,
- * and nothing else. Per job: zoneInformation, ThresholdInformation and two entity queries to the
- * Autotask emulator; chat.postMessage for the parent, six thread replies and the final
- * chat.update with message metadata to the Slack emulator, in the bot's order.
+ * The baseline for the queue side: BullMQ and undici making a check's HTTP calls, and nothing else.
+ * Per job: zoneInformation, ThresholdInformation and two entity queries to the Autotask emulator,
+ * and to the Slack emulator, by default ("issue"), the calls the bot made when issue 12 set its
+ * targets: chat.postMessage for the parent, six thread replies and the final chat.update with
+ * message metadata, probes one after another. With "bot", the calls the bot makes now: the
+ * parent, the probes at once, the final update and one reply.
  */
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -16,11 +18,18 @@ export type BareJob = {
   trackingId: string;
 };
 
+export type BareCalls = "issue" | "bot";
+
 export type BarePipelineOptions = {
   redisUrl: string;
   prefix: string;
   /** Jobs in flight, as the bot's WORKER_CONCURRENCY. */
   concurrency: number;
+  /**
+   * Which calls a job makes: "issue", the bot's as issue 12 measured them (the reference its
+   * targets were set against), or "bot", the bot's as they are now. @defaultValue "issue"
+   */
+  slackCalls?: BareCalls;
   slackApiUrl: string;
   autotaskOrigin: string;
 };
@@ -54,36 +63,69 @@ export function startBarePipeline(options: BarePipelineOptions): BarePipeline {
     return (await response.body.json()) as { ts?: string };
   }
 
-  const worker = new Worker<BareJob>(
-    "bare",
-    async (job) => {
-      const { channelId: channel, username, secret, trackingId } = job.data;
-      const parent = await slack("chat.postMessage", { channel, text: `Checking ${username}…` });
-      const reply = (text: string) => slack("chat.postMessage", { channel, thread_ts: parent.ts, text });
-      await reply("Queued.");
-      await reply("Domain: pass.");
+  /** The Autotask calls of a check: zoneInformation, then ThresholdInformation and the probes on its zone. */
+  const autotask = (username: string, secret: string, trackingId: string) => {
+    const auth = { ApiIntegrationCode: trackingId, UserName: username, Secret: secret };
+    const zoneInformation = async () => {
       const zone = (await getJson(
         `${options.autotaskOrigin}/webservices.autotask.net${API}/zoneInformation?user=${encodeURIComponent(username)}`,
       )) as { url: string };
-      const host = new URL(zone.url).host;
-      await reply("Zone: pass.");
-      const auth = { ApiIntegrationCode: trackingId, UserName: username, Secret: secret };
-      await getJson(`${options.autotaskOrigin}/${host}${API}/ThresholdInformation`, auth);
-      await reply("Credentials: pass.");
-      for (const entity of ["Companies", "Tickets"]) {
-        await getJson(`${options.autotaskOrigin}/${host}${API}/${entity}/query?search=${PROBE}`, auth);
-      }
-      await reply("Permissions: pass.");
-      await slack("chat.update", {
-        channel,
-        ts: parent.ts,
-        text: `${username}: ok`,
-        metadata: { event_type: "autotask_connection_checked", event_payload: { username, outcome: "ok" } },
-      });
-      await reply("Done.");
-    },
-    { connection: workerConnection, prefix: options.prefix, concurrency: options.concurrency },
-  );
+      return new URL(zone.url).host;
+    };
+    const thresholdInformation = (host: string) =>
+      getJson(`${options.autotaskOrigin}/${host}${API}/ThresholdInformation`, auth);
+    const probe = (host: string, entity: string) =>
+      getJson(`${options.autotaskOrigin}/${host}${API}/${entity}/query?search=${PROBE}`, auth);
+    return { zoneInformation, thresholdInformation, probe };
+  };
+  const finalUpdate = (channel: string, ts: string | undefined, username: string) =>
+    slack("chat.update", {
+      channel,
+      ts,
+      text: `${username}: ok`,
+      metadata: { event_type: "autotask_connection_checked", event_payload: { username, outcome: "ok" } },
+    });
+
+  /** The bot's calls when issue 12 was written: a reply per step, probes one after another. */
+  async function issueCalls(job: BareJob): Promise<void> {
+    const { channelId: channel, username, secret, trackingId } = job;
+    const calls = autotask(username, secret, trackingId);
+    const parent = await slack("chat.postMessage", { channel, text: `Checking ${username}…` });
+    const reply = (text: string) => slack("chat.postMessage", { channel, thread_ts: parent.ts, text });
+    await reply("Queued.");
+    await reply("Domain: pass.");
+    const host = await calls.zoneInformation();
+    await reply("Zone: pass.");
+    await calls.thresholdInformation(host);
+    await reply("Credentials: pass.");
+    for (const entity of ["Companies", "Tickets"]) await calls.probe(host, entity);
+    await reply("Permissions: pass.");
+    await finalUpdate(channel, parent.ts, username);
+    await reply("Done.");
+  }
+
+  /** The bot's calls now, on a quiet channel: the parent, probes at once, the final update, one reply. */
+  async function botCalls(job: BareJob): Promise<void> {
+    const { channelId: channel, username, secret, trackingId } = job;
+    const calls = autotask(username, secret, trackingId);
+    const parent = await slack("chat.postMessage", { channel, text: `Checking ${username}…` });
+    const host = await calls.zoneInformation();
+    await calls.thresholdInformation(host);
+    await Promise.all(["Companies", "Tickets"].map((entity) => calls.probe(host, entity)));
+    await finalUpdate(channel, parent.ts, username);
+    await slack("chat.postMessage", {
+      channel,
+      thread_ts: parent.ts,
+      text: "Domain: pass. Zone: pass. Credentials: pass. Permissions: pass. Done.",
+    });
+  }
+
+  const run = options.slackCalls === "bot" ? botCalls : issueCalls;
+  const worker = new Worker<BareJob>("bare", (job) => run(job.data), {
+    connection: workerConnection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+  });
 
   return {
     async enqueue(job) {

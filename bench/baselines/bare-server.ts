@@ -3,7 +3,7 @@
 import { serve } from "../lib/ipc.js";
 import { readMemory } from "../lib/memory.js";
 import { type BareBolt, startBareBolt } from "./bare-bolt.js";
-import { type BarePipeline, startBarePipeline } from "./bare-pipeline.js";
+import { type BareCalls, type BarePipeline, startBarePipeline } from "./bare-pipeline.js";
 
 export type BareStartArgs = {
   slackApiUrl: string;
@@ -12,6 +12,8 @@ export type BareStartArgs = {
   prefix: string;
   signingSecret: string;
   concurrency: number;
+  /** @defaultValue "issue" (see bare-pipeline.ts) */
+  slackCalls?: BareCalls;
 };
 
 let bolt: BareBolt | undefined;

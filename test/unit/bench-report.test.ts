@@ -92,6 +92,14 @@ describe("issue 12 targets", () => {
     expect(byId(bad, "cpu_ms_per_check").pass).toBe(false);
   });
 
+  it("names which calls the bare pipeline made beside its figures", () => {
+    const throughput = { bot: [run(500, 10, 4)], bare: [run(1_000, 10, 2)] };
+    expect(byId(buildFigures({ throughput }), "cpu_ms_per_check").baselineLabel).toBe("bare BullMQ + undici");
+    expect(byId(buildFigures({ bareCalls: "bot", throughput }), "cpu_ms_per_check").baselineLabel).toBe(
+      "bare BullMQ + undici, the bot's calls now",
+    );
+  });
+
   it("judges the slash-command ack p99 against 1.1 times bare Bolt's", () => {
     const slash = (bot: number) => buildFigures({ slash: { bot: [bot], bare: [100], badAnswers: 0 } });
     expect(byId(slash(110), "slash_ack_p99")).toMatchObject({ pass: true, target: "ratio <= 1.1" });
