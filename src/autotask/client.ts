@@ -3,8 +3,8 @@
  * only, follows no redirect and has a deadline; every outcome, network failures included, is a
  * value (`AutotaskReply`), never an exception.
  */
-import { EventEmitter } from "node:events";
 import { type Dispatcher, request } from "undici";
+import { requestDeadline } from "../ops/deadline.js";
 import { USER_AGENT } from "../version.js";
 import { isAllowedApiHost, ZONE_LOOKUP_HOST } from "./domain.js";
 
@@ -94,22 +94,12 @@ export function createAutotaskClient(options: AutotaskClientOptions): AutotaskCl
       ? `${options.originOverride.replace(/\/+$/, "")}/${host}${pathAndQuery}`
       : `https://${host}${pathAndQuery}`;
     if (signal?.aborted) return CANCELLED;
-    // One emitter for the deadline and the caller's signal. undici takes an EventEmitter as a
-    // request's signal (its `request` docs: AbortSignal | EventEmitter); an AbortController per
-    // request, or AbortSignal.timeout with AbortSignal.any, was a measurable share of a check's CPU.
-    const abort = new EventEmitter();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.emit("abort");
-    }, options.timeoutMs);
-    const cancel = () => abort.emit("abort");
-    signal?.addEventListener("abort", cancel, { once: true });
+    const deadline = requestDeadline(options.timeoutMs, signal);
     try {
       const response = await request(url, {
         method: "GET",
         headers: { accept: "application/json", "user-agent": userAgent, ...headers },
-        signal: abort,
+        signal: deadline.signal,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
         dispatcher: options.dispatcher,
@@ -127,7 +117,7 @@ export function createAutotaskClient(options: AutotaskClientOptions): AutotaskCl
       };
     } catch (error) {
       if (signal?.aborted) return CANCELLED;
-      if (timedOut) {
+      if (deadline.timedOut()) {
         return {
           kind: "network",
           failure: "timeout",
@@ -136,8 +126,7 @@ export function createAutotaskClient(options: AutotaskClientOptions): AutotaskCl
       }
       return classifyNetworkError(error);
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", cancel);
+      deadline.clear();
     }
   }
 

@@ -83,8 +83,8 @@ export function createPostingClient(
   return new WebClient(slack.botToken, {
     ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl } : {}),
     logger: toSlackLogger(logger, "web-api"),
-    // Every check posts through this client: its 10 s deadline is undici's, not WebClient's
-    // `timeout`, which makes an AbortSignal.timeout per call.
+    // Every check posts through this client: its 10 s deadline per call is the fetch's, not
+    // WebClient's `timeout`, which makes an AbortSignal.timeout per call.
     fetch: createUndiciFetch(dispatcher, 10_000),
     retryConfig: { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
     rejectRateLimitedCalls: true,

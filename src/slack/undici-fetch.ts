@@ -7,6 +7,7 @@
  */
 import type { FetchFunction } from "@slack/web-api";
 import { type Dispatcher, request } from "undici";
+import { requestDeadline } from "../ops/deadline.js";
 
 export type UndiciFetch = FetchFunction;
 type FetchResponse = Awaited<ReturnType<FetchFunction>>;
@@ -52,28 +53,32 @@ function plainResponse(url: string, status: number, headers: PlainHeaders, body:
 /**
  * The fetch, sending through `dispatcher` (the outbound proxy, see ops/proxy.ts).
  * @param dispatcher @defaultValue undici's global dispatcher
- * @param deadlineMs undici's own limits on waiting for the answer's headers and between pieces
- *   of its body, in milliseconds: a deadline without the AbortSignal.timeout that WebClient's
- *   `timeout` creates for every call (connecting is bounded by the dispatcher, 10 s by default).
+ * @param deadlineMs the whole call's deadline, from sending to the last byte of the answer, in
+ *   milliseconds: the same cheap deadline as the Autotask client's, instead of the
+ *   AbortSignal.timeout that WebClient's `timeout` makes for every call.
  *   @defaultValue none (the caller's signal only)
  */
 export function createUndiciFetch(dispatcher?: Dispatcher, deadlineMs?: number): UndiciFetch {
-  const deadline = deadlineMs === undefined ? {} : { headersTimeout: deadlineMs, bodyTimeout: deadlineMs };
   return async (input, init = {}) => {
     if (init.body !== undefined && typeof init.body !== "string") {
       // File uploads (multipart) are not used by the bot; let the platform handle them.
       return fetch(input, init);
     }
-    const response = await request(input, {
-      method: (init.method ?? "GET") as "GET" | "POST",
-      headers: init.headers,
-      body: init.body,
-      signal: init.signal ?? undefined,
-      dispatcher,
-      ...deadline,
-    });
-    const text = await response.body.text();
-    return plainResponse(String(input), response.statusCode, new PlainHeaders(response.headers), text);
+    init.signal?.throwIfAborted();
+    const deadline = deadlineMs === undefined ? null : requestDeadline(deadlineMs, init.signal);
+    try {
+      const response = await request(input, {
+        method: (init.method ?? "GET") as "GET" | "POST",
+        headers: init.headers,
+        body: init.body,
+        signal: deadline?.signal ?? init.signal ?? undefined,
+        dispatcher,
+      });
+      const text = await response.body.text();
+      return plainResponse(String(input), response.statusCode, new PlainHeaders(response.headers), text);
+    } finally {
+      deadline?.clear();
+    }
   };
 }
 
