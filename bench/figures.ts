@@ -73,8 +73,11 @@ function cpuPerCheck(runs: readonly ThroughputRun[], who: "app" | "emulators"): 
 
 export function buildFigures(m: Partial<Measured>): Figure[] {
   const bareBolt = "bare Bolt";
-  const barePipeline =
-    m.bareCalls === "bot" ? "bare BullMQ + undici, the bot's calls now" : "bare BullMQ + undici";
+  const barePipeline = {
+    issue: "bare BullMQ + undici",
+    bot: "bare BullMQ + undici, the bot's calls now",
+    webclient: "bare BullMQ + undici, the bot's calls now through its WebClient",
+  }[m.bareCalls ?? "issue"];
   const figures: Figure[] = [];
   const latency = (
     id: string,

@@ -59,7 +59,8 @@ const { values: flags } = parseArgs({
     quick: { type: "boolean", default: false },
     only: { type: "string" },
     "cpu-prof": { type: "string" },
-    // The bare pipeline's calls: "issue" (issue 12's reference) or "bot" (the bot's calls now).
+    // The bare pipeline's calls: "issue" (issue 12's reference), "bot" (the bot's calls now) or
+    // "webclient" (the bot's calls now, with its bodies, through its WebClient).
     "bare-calls": { type: "string", default: "issue" },
     out: { type: "string", default: resolve(here, "results/latest.json") },
   },
@@ -72,7 +73,9 @@ for (const phase of only) {
 }
 const n = (count: number) => Math.max(20, Math.round(count * scale));
 const bareCalls = flags["bare-calls"] as BareCalls;
-if (bareCalls !== "issue" && bareCalls !== "bot") throw new Error("--bare-calls takes issue or bot");
+if (!["issue", "bot", "webclient"].includes(bareCalls)) {
+  throw new Error("--bare-calls takes issue, bot or webclient");
+}
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);

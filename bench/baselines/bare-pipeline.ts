@@ -4,11 +4,16 @@
  * and to the Slack emulator, by default ("issue"), the calls the bot made when issue 12 set its
  * targets: chat.postMessage for the parent, six thread replies and the final chat.update with
  * message metadata, probes one after another. With "bot", the calls the bot makes now: the
- * parent, the probes at once, the final update and one reply.
+ * parent, the probes at once, the final update and one reply. With "webclient", those same calls
+ * with the bot's message bodies, sent through the Slack WebClient as the bot builds its posting
+ * client: what the bot pays for Slack, without the rest of the bot.
  */
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { request } from "undici";
+import { createLogger } from "../../src/ops/logger.js";
+import { createPostingClient } from "../../src/slack/app.js";
+import { PARENT_BODY, REPLY_BODY, UPDATE_BODY } from "./slack-bodies.js";
 
 export type BareJob = {
   viewId: string;
@@ -18,7 +23,7 @@ export type BareJob = {
   trackingId: string;
 };
 
-export type BareCalls = "issue" | "bot";
+export type BareCalls = "issue" | "bot" | "webclient";
 
 export type BarePipelineOptions = {
   redisUrl: string;
@@ -27,7 +32,8 @@ export type BarePipelineOptions = {
   concurrency: number;
   /**
    * Which calls a job makes: "issue", the bot's as issue 12 measured them (the reference its
-   * targets were set against), or "bot", the bot's as they are now. @defaultValue "issue"
+   * targets were set against), "bot", the bot's as they are now, or "webclient", the bot's now
+   * with its bodies through its WebClient. @defaultValue "issue"
    */
   slackCalls?: BareCalls;
   slackApiUrl: string;
@@ -120,7 +126,25 @@ export function startBarePipeline(options: BarePipelineOptions): BarePipeline {
     });
   }
 
-  const run = options.slackCalls === "bot" ? botCalls : issueCalls;
+  /** The bot's calls now, with its message bodies, through a WebClient built as the bot's. */
+  function webClientCalls(): (job: BareJob) => Promise<void> {
+    const client = createPostingClient(
+      { botToken: "xoxb-bench-token", apiUrl: options.slackApiUrl },
+      createLogger({ level: "info", pretty: false }),
+    );
+    return async ({ channelId: channel, username, secret, trackingId }) => {
+      const calls = autotask(username, secret, trackingId);
+      const parent = await client.chat.postMessage({ channel, ...PARENT_BODY });
+      const host = await calls.zoneInformation();
+      await calls.thresholdInformation(host);
+      await Promise.all(["Companies", "Tickets"].map((entity) => calls.probe(host, entity)));
+      await client.chat.update({ channel, ts: parent.ts as string, ...UPDATE_BODY });
+      await client.chat.postMessage({ channel, thread_ts: parent.ts, ...REPLY_BODY });
+    };
+  }
+
+  const calls = options.slackCalls ?? "issue";
+  const run = calls === "webclient" ? webClientCalls() : calls === "bot" ? botCalls : issueCalls;
   const worker = new Worker<BareJob>("bare", (job) => run(job.data), {
     connection: workerConnection,
     prefix: options.prefix,

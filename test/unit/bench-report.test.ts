@@ -98,6 +98,9 @@ describe("issue 12 targets", () => {
     expect(byId(buildFigures({ bareCalls: "bot", throughput }), "cpu_ms_per_check").baselineLabel).toBe(
       "bare BullMQ + undici, the bot's calls now",
     );
+    expect(byId(buildFigures({ bareCalls: "webclient", throughput }), "cpu_ms_per_check").baselineLabel).toBe(
+      "bare BullMQ + undici, the bot's calls now through its WebClient",
+    );
   });
 
   it("judges the slash-command ack p99 against 1.1 times bare Bolt's", () => {
