@@ -10,9 +10,10 @@ import { wallClockMs } from "../lib/clock.js";
 import type { AppUnderTest, Emulators } from "../lib/context.js";
 import { nextViewIds } from "../lib/context.js";
 import { API_USERS, CHANNEL_ID, OTHER_CHANNEL_ID, submissionBody, WARM_CHANNEL_ID } from "../lib/fixtures.js";
+import { nextMessage } from "../lib/one-at-a-time.js";
 import type { ThreadsVerdict, ThreadView } from "../lib/threads.js";
 import { verifyThreads } from "../lib/threads.js";
-import { nextMessage, warmAdmins } from "./verdict.js";
+import { warmAdmins } from "./verdict.js";
 
 export type BusySamples = {
   /** Checks submitted together in the busy channel. */
