@@ -90,8 +90,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     throw new SlackTokenRejectedError(firstProbe.error);
   }
 
-  const redis = connectRedis(config.redis, "fail-fast");
-  redis.on("error", (error: Error) => logger.debug({ err: error.message }, "redis connection error"));
+  const redis = connectRedis(config.redis, "fail-fast", logger);
   const producer = createCheckProducer({
     connection: redis,
     prefix,

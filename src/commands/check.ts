@@ -41,8 +41,7 @@ async function openBudget(
   config: Config,
   stderr: NodeJS.WritableStream,
 ): Promise<{ budget: LoginBudget; close: () => Promise<void> }> {
-  const redis: RedisClient = connectRedis(config.redis, "fail-fast");
-  redis.on("error", () => {});
+  const redis: RedisClient = connectRedis(config.redis, "fail-fast", "ignore");
   // A fail-fast connection refuses commands until it is ready: wait for that first.
   const ready = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), 1_000);

@@ -62,8 +62,7 @@ export async function run(io: CommandIO): Promise<number> {
   }
   const { config } = parsed;
   // Queues commands until connected (a fresh process has no connection yet); the deadline below bounds it.
-  const redis = connectRedis(config.redis, "worker");
-  redis.on("error", () => {});
+  const redis = connectRedis(config.redis, "worker", "ignore");
   const store = createWatchStore(redis, config.queuePrefix);
   const scheduler = createWatchScheduler({
     connection: redis,

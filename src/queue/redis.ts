@@ -2,6 +2,7 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Config } from "../config.js";
 import { withDeadline } from "../ops/deadline.js";
+import type { Logger } from "../ops/logger.js";
 
 export type RedisClient = Redis | Cluster;
 
@@ -12,8 +13,33 @@ export type RedisClient = Redis | Cluster;
  */
 export type ConnectionPurpose = "worker" | "fail-fast";
 
-/** Opens a connection (lazily: ioredis connects in the background and reconnects forever). */
-export function connectRedis(redis: Config["redis"], purpose: ConnectionPurpose): RedisClient {
+/**
+ * Where a connection's errors go: ioredis reconnects by itself and reports each failed attempt,
+ * so a role logs them at debug level (readiness and metrics tell the operator that Redis is down);
+ * a CLI command, which reports Redis trouble on its own, ignores them.
+ */
+export type RedisErrors = Logger | "ignore";
+
+/**
+ * Opens a connection (lazily: ioredis connects in the background and reconnects forever).
+ * @param errors where its connection errors go; ioredis would print them as unhandled otherwise.
+ */
+export function connectRedis(
+  redis: Config["redis"],
+  purpose: ConnectionPurpose,
+  errors: RedisErrors,
+): RedisClient {
+  const client = openClient(redis, purpose);
+  client.on(
+    "error",
+    errors === "ignore"
+      ? () => {}
+      : (error: Error) => errors.debug({ err: error.message }, "redis connection error"),
+  );
+  return client;
+}
+
+function openClient(redis: Config["redis"], purpose: ConnectionPurpose): RedisClient {
   const options: RedisOptions = {
     connectionName: `autotask-connect:${purpose}`,
     maxRetriesPerRequest: purpose === "worker" ? null : 1,

@@ -128,8 +128,7 @@ export async function startWorkerRole(context: RoleContext): Promise<WorkerRole>
   });
 
   // BullMQ workers block on Redis: a connection of their own that never gives up on a command.
-  const connection = connectRedis(config.redis, "worker");
-  connection.on("error", (error: Error) => logger.debug({ err: error.message }, "redis connection error"));
+  const connection = connectRedis(config.redis, "worker", logger);
   const worker = createCheckWorker({
     connection,
     prefix,

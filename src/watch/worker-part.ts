@@ -71,8 +71,7 @@ export function startWatchWorkerPart(deps: WatchWorkerPartDeps): WatchWorkerPart
     intervalSeconds: config.watch.intervalSeconds,
     retry: deps.retry,
   });
-  const connection = connectRedis(config.redis, "worker");
-  connection.on("error", (error: Error) => logger.debug({ err: error.message }, "redis connection error"));
+  const connection = connectRedis(config.redis, "worker", logger);
   const worker = createWatchWorker({
     connection,
     prefix,

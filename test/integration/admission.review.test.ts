@@ -50,8 +50,7 @@ describe("a submission while Redis hangs (connected, but answering nothing)", ()
   it("gets an error on the modal within 2 s", async () => {
     const proxy = await hangableProxy(new URL(testRedisUrl()));
     cleanups.push(proxy.close);
-    const redis: RedisClient = connectRedis({ url: proxy.url }, "fail-fast");
-    redis.on("error", () => {});
+    const redis: RedisClient = connectRedis({ url: proxy.url }, "fail-fast", "ignore");
     cleanups.push(() => redis.disconnect());
     if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
     const prefix = uniquePrefix("hang");
