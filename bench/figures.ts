@@ -71,6 +71,20 @@ function cpuPerCheck(runs: readonly ThroughputRun[], who: "app" | "emulators"): 
   return runs.reduce((sum, run) => sum + run.cpuMsPerCheck[who] * run.checks, 0) / checks;
 }
 
+/**
+ * The bot's CPU per check over the bare pipeline's, round by round (each round runs both, one
+ * after the other): how far the machine's noise moves the ratio the target judges.
+ */
+export function cpuRatiosByRound(samples: ThroughputSamples): number[] {
+  const rounds = Math.min(samples.bot.length, samples.bare.length);
+  return Array.from(
+    { length: rounds },
+    (_, i) =>
+      (samples.bot[i] as ThroughputRun).cpuMsPerCheck.app /
+      (samples.bare[i] as ThroughputRun).cpuMsPerCheck.app,
+  );
+}
+
 export function buildFigures(m: Partial<Measured>): Figure[] {
   const bareBolt = "bare Bolt";
   const barePipeline = {
@@ -157,6 +171,19 @@ export function buildFigures(m: Partial<Measured>): Figure[] {
         note: `emulators' CPU per check: ${round(cpuPerCheck(m.throughput.bot, "emulators"))} ms serving the bot, ${round(cpuPerCheck(m.throughput.bare, "emulators"))} ms serving the bare pipeline`,
       }),
     );
+    const ratios = cpuRatiosByRound(m.throughput);
+    if (ratios.length > 1) {
+      const byRound = summarize(ratios);
+      figures.push(
+        toFigure({
+          id: "cpu_ratio_by_round",
+          label: `CPU per check ratio, median of ${byRound.n} rounds (lowest ${round(Math.min(...ratios))}, highest ${round(byRound.max)})`,
+          unit: "×",
+          value: byRound.p50,
+          samples: byRound.n,
+        }),
+      );
+    }
   }
   if (m.idleBot && m.idleBare) {
     const parent = latency(

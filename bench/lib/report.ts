@@ -12,7 +12,15 @@ export type Target =
 export type FigureInput = {
   id: string;
   label: string;
-  unit: "ms" | "checks/s" | "MB" | "lines" | "checks" | "calls";
+  unit:
+    | "ms"
+    | "checks/s"
+    | "MB"
+    | "lines"
+    | "checks"
+    | "calls"
+    /** A ratio of two figures. */
+    | "×";
   value: number;
   /** What the value is set against: another app's figure, or a computed least value (e.g. a critical path). */
   baseline?: { label: string; value: number };

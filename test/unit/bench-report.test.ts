@@ -92,6 +92,19 @@ describe("issue 12 targets", () => {
     expect(byId(bad, "cpu_ms_per_check").pass).toBe(false);
   });
 
+  it("shows how far the CPU ratio moves from round to round, beside the overall ratio", () => {
+    const throughput = {
+      bot: [run(800, 2, 2.4), run(800, 2, 2.6), run(800, 2, 2.2)],
+      bare: [run(800, 2, 1.2), run(800, 2, 1.3), run(800, 2, 1.0)],
+    };
+    const byRound = byId(buildFigures({ throughput }), "cpu_ratio_by_round");
+    expect(byRound).toMatchObject({ value: 2, pass: null, samples: 3 });
+    expect(byRound.label).toContain("(lowest 2, highest 2.2)");
+    // One round has no spread to show.
+    const single = buildFigures({ throughput: { bot: [run(800, 2, 2.4)], bare: [run(800, 2, 1.2)] } });
+    expect(single.some((figure) => figure.id === "cpu_ratio_by_round")).toBe(false);
+  });
+
   it("names which calls the bare pipeline made beside its figures", () => {
     const throughput = { bot: [run(500, 10, 4)], bare: [run(1_000, 10, 2)] };
     expect(byId(buildFigures({ throughput }), "cpu_ms_per_check").baselineLabel).toBe("bare BullMQ + undici");
