@@ -90,7 +90,8 @@ export function buildFigures(m: Partial<Measured>): Figure[] {
   const barePipeline = {
     issue: "bare BullMQ + undici",
     bot: "bare BullMQ + undici, the bot's calls now",
-    webclient: "bare BullMQ + undici, the bot's calls now through its WebClient",
+    bodies: "bare BullMQ + undici, the bot's calls and bodies now",
+    webclient: "bare BullMQ + undici, the bot's calls and bodies now through its WebClient",
   }[m.bareCalls ?? "issue"];
   const figures: Figure[] = [];
   const latency = (

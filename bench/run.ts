@@ -59,8 +59,8 @@ const { values: flags } = parseArgs({
     quick: { type: "boolean", default: false },
     only: { type: "string" },
     "cpu-prof": { type: "string" },
-    // The bare pipeline's calls: "issue" (issue 12's reference), "bot" (the bot's calls now) or
-    // "webclient" (the bot's calls now, with its bodies, through its WebClient).
+    // The bare pipeline's calls: "issue" (issue 12's reference), "bot" (the bot's calls now),
+    // "bodies" (those with the bot's message bodies) or "webclient" (those through its WebClient).
     "bare-calls": { type: "string", default: "issue" },
     out: { type: "string", default: resolve(here, "results/latest.json") },
   },
@@ -73,8 +73,8 @@ for (const phase of only) {
 }
 const n = (count: number) => Math.max(20, Math.round(count * scale));
 const bareCalls = flags["bare-calls"] as BareCalls;
-if (!["issue", "bot", "webclient"].includes(bareCalls)) {
-  throw new Error("--bare-calls takes issue, bot or webclient");
+if (!["issue", "bot", "bodies", "webclient"].includes(bareCalls)) {
+  throw new Error("--bare-calls takes issue, bot, bodies or webclient");
 }
 
 function log(message: string): void {

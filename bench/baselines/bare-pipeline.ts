@@ -4,9 +4,10 @@
  * and to the Slack emulator, by default ("issue"), the calls the bot made when issue 12 set its
  * targets: chat.postMessage for the parent, six thread replies and the final chat.update with
  * message metadata, probes one after another. With "bot", the calls the bot makes now: the
- * parent, the probes at once, the final update and one reply. With "webclient", those same calls
- * with the bot's message bodies, sent through the Slack WebClient as the bot builds its posting
- * client: what the bot pays for Slack, without the rest of the bot.
+ * parent, the probes at once, the final update and one reply. With "bodies", those same calls
+ * with the bot's message bodies, as JSON through undici; with "webclient", the same through the
+ * Slack WebClient as the bot builds its posting client. Between them, what the bodies and what the
+ * WebClient cost, without the rest of the bot.
  */
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -23,7 +24,7 @@ export type BareJob = {
   trackingId: string;
 };
 
-export type BareCalls = "issue" | "bot" | "webclient";
+export type BareCalls = "issue" | "bot" | "bodies" | "webclient";
 
 export type BarePipelineOptions = {
   redisUrl: string;
@@ -32,8 +33,8 @@ export type BarePipelineOptions = {
   concurrency: number;
   /**
    * Which calls a job makes: "issue", the bot's as issue 12 measured them (the reference its
-   * targets were set against), "bot", the bot's as they are now, or "webclient", the bot's now
-   * with its bodies through its WebClient. @defaultValue "issue"
+   * targets were set against), "bot", the bot's as they are now, "bodies", the bot's now with its
+   * message bodies, or "webclient", those through its WebClient. @defaultValue "issue"
    */
   slackCalls?: BareCalls;
   slackApiUrl: string;
@@ -126,25 +127,47 @@ export function startBarePipeline(options: BarePipelineOptions): BarePipeline {
     });
   }
 
-  /** The bot's calls now, with its message bodies, through a WebClient built as the bot's. */
-  function webClientCalls(): (job: BareJob) => Promise<void> {
+  /** Slack's posting methods, as a job calls them. */
+  type Poster = {
+    postMessage(args: Record<string, unknown>): Promise<{ ts?: string }>;
+    update(args: Record<string, unknown>): Promise<unknown>;
+  };
+  const undiciPoster: Poster = {
+    postMessage: (args) => slack("chat.postMessage", args),
+    update: (args) => slack("chat.update", args),
+  };
+  /** A WebClient built as the bot builds its posting client. */
+  function webClientPoster(): Poster {
     const client = createPostingClient(
       { botToken: "xoxb-bench-token", apiUrl: options.slackApiUrl },
       createLogger({ level: "info", pretty: false }),
     );
-    return async ({ channelId: channel, username, secret, trackingId }) => {
-      const calls = autotask(username, secret, trackingId);
-      const parent = await client.chat.postMessage({ channel, ...PARENT_BODY });
-      const host = await calls.zoneInformation();
-      await calls.thresholdInformation(host);
-      await Promise.all(["Companies", "Tickets"].map((entity) => calls.probe(host, entity)));
-      await client.chat.update({ channel, ts: parent.ts as string, ...UPDATE_BODY });
-      await client.chat.postMessage({ channel, thread_ts: parent.ts, ...REPLY_BODY });
+    return {
+      postMessage: (args) => client.chat.postMessage(args as never),
+      update: (args) => client.chat.update(args as never),
     };
   }
 
-  const calls = options.slackCalls ?? "issue";
-  const run = calls === "webclient" ? webClientCalls() : calls === "bot" ? botCalls : issueCalls;
+  /** The bot's calls now, with its message bodies, through `poster`. */
+  function callsWithBodies(poster: Poster): (job: BareJob) => Promise<void> {
+    return async ({ channelId: channel, username, secret, trackingId }) => {
+      const calls = autotask(username, secret, trackingId);
+      const parent = await poster.postMessage({ channel, ...PARENT_BODY });
+      const host = await calls.zoneInformation();
+      await calls.thresholdInformation(host);
+      await Promise.all(["Companies", "Tickets"].map((entity) => calls.probe(host, entity)));
+      await poster.update({ channel, ts: parent.ts, ...UPDATE_BODY });
+      await poster.postMessage({ channel, thread_ts: parent.ts, ...REPLY_BODY });
+    };
+  }
+
+  const runs: Record<BareCalls, () => (job: BareJob) => Promise<void>> = {
+    issue: () => issueCalls,
+    bot: () => botCalls,
+    bodies: () => callsWithBodies(undiciPoster),
+    webclient: () => callsWithBodies(webClientPoster()),
+  };
+  const run = runs[options.slackCalls ?? "issue"]();
   const worker = new Worker<BareJob>("bare", (job) => run(job.data), {
     connection: workerConnection,
     prefix: options.prefix,

@@ -112,7 +112,7 @@ describe("issue 12 targets", () => {
       "bare BullMQ + undici, the bot's calls now",
     );
     expect(byId(buildFigures({ bareCalls: "webclient", throughput }), "cpu_ms_per_check").baselineLabel).toBe(
-      "bare BullMQ + undici, the bot's calls now through its WebClient",
+      "bare BullMQ + undici, the bot's calls and bodies now through its WebClient",
     );
   });
 
