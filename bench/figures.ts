@@ -33,6 +33,8 @@ export const TARGETS = {
 export type Measured = {
   /** Which calls the bare pipeline made (bare-pipeline.ts). */
   bareCalls: BareCalls;
+  /** With --against: the commit whose bot took the bare pipeline's place in the throughput phase. */
+  against?: string;
   slash: AckSamples;
   idleBot: IdleSamples;
   idleBare: IdleSamples;
@@ -87,12 +89,14 @@ export function cpuRatiosByRound(samples: ThroughputSamples): number[] {
 
 export function buildFigures(m: Partial<Measured>): Figure[] {
   const bareBolt = "bare Bolt";
-  const barePipeline = {
-    issue: "bare BullMQ + undici",
-    bot: "bare BullMQ + undici, the bot's calls now",
-    bodies: "bare BullMQ + undici, the bot's calls and bodies now",
-    webclient: "bare BullMQ + undici, the bot's calls and bodies now through its WebClient",
-  }[m.bareCalls ?? "issue"];
+  const barePipeline = m.against
+    ? `the bot at ${m.against}`
+    : {
+        issue: "bare BullMQ + undici",
+        bot: "bare BullMQ + undici, the bot's calls now",
+        bodies: "bare BullMQ + undici, the bot's calls and bodies now",
+        webclient: "bare BullMQ + undici, the bot's calls and bodies now through its WebClient",
+      }[m.bareCalls ?? "issue"];
   const figures: Figure[] = [];
   const latency = (
     id: string,
@@ -159,7 +163,8 @@ export function buildFigures(m: Partial<Measured>): Figure[] {
         unit: "checks/s",
         value: checksPerSecond(m.throughput.bot),
         baseline: { label: barePipeline, value: checksPerSecond(m.throughput.bare) },
-        target: { kind: "ratio-min", min: TARGETS.throughputRatio },
+        // Against another revision of the bot it is an A/B, not the target's comparison.
+        ...(m.against ? {} : { target: { kind: "ratio-min" as const, min: TARGETS.throughputRatio } }),
         samples: m.throughput.bot.reduce((sum, run) => sum + run.checks, 0),
       }),
       toFigure({
@@ -168,7 +173,7 @@ export function buildFigures(m: Partial<Measured>): Figure[] {
         unit: "ms",
         value: cpuPerCheck(m.throughput.bot, "app"),
         baseline: { label: barePipeline, value: cpuPerCheck(m.throughput.bare, "app") },
-        target: { kind: "ratio-max", max: TARGETS.cpuRatio },
+        ...(m.against ? {} : { target: { kind: "ratio-max" as const, max: TARGETS.cpuRatio } }),
         note: `emulators' CPU per check: ${round(cpuPerCheck(m.throughput.bot, "emulators"))} ms serving the bot, ${round(cpuPerCheck(m.throughput.bare, "emulators"))} ms serving the bare pipeline`,
       }),
     );

@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { BareCalls } from "./baselines/bare-pipeline.js";
@@ -25,6 +25,7 @@ import { BenchProcess } from "./lib/ipc.js";
 import { createSlackSender } from "./lib/load.js";
 import { deletePrefixes, findBenchRedis } from "./lib/redis.js";
 import { renderTable } from "./lib/report.js";
+import { checkoutRevision, type Revision } from "./lib/revision.js";
 import { measureSlashAcks, measureSubmissionAcks } from "./phases/acks.js";
 import { measureBusyChannel } from "./phases/busy.js";
 import { measureIdle } from "./phases/idle.js";
@@ -62,6 +63,9 @@ const { values: flags } = parseArgs({
     // The bare pipeline's calls: "issue" (issue 12's reference), "bot" (the bot's calls now),
     // "bodies" (those with the bot's message bodies) or "webclient" (those through its WebClient).
     "bare-calls": { type: "string", default: "issue" },
+    // The throughput phase runs the bot of this revision (a commit, branch or tag) in the bare
+    // pipeline's place: an A/B of two versions of the bot.
+    against: { type: "string" },
     out: { type: "string", default: resolve(here, "results/latest.json") },
   },
 });
@@ -75,6 +79,10 @@ const n = (count: number) => Math.max(20, Math.round(count * scale));
 const bareCalls = flags["bare-calls"] as BareCalls;
 if (!["issue", "bot", "bodies", "webclient"].includes(bareCalls)) {
   throw new Error("--bare-calls takes issue, bot, bodies or webclient");
+}
+
+if (flags.against && (only.size !== 1 || !only.has("throughput"))) {
+  throw new Error("--against measures the throughput phase only: add --only throughput");
 }
 
 function log(message: string): void {
@@ -96,7 +104,13 @@ async function startEmulators(label: string, settings: EmulatorSettings = {}): P
   return emulatorsOf(process, await process.call<EmulatorEndpoints>("start", settings));
 }
 
-type Shared = { redisUrl: string; signingSecret: string; prefixes: { bot: string; bare: string } };
+type Shared = {
+  redisUrl: string;
+  signingSecret: string;
+  prefixes: { bot: string; bare: string };
+  /** With --against: the other revision's checkout, whose bot takes the bare pipeline's place. */
+  against?: Revision;
+};
 
 /** Fresh emulators with a bot and/or the baselines wired to them; `stop` ends them all. */
 type Group = {
@@ -131,8 +145,13 @@ async function startGroup(shared: Shared, label: string, options: GroupOptions =
     signingSecret: shared.signingSecret,
   };
   const start = async (name: "bot" | "bare", args: BotStartArgs | BareStartArgs): Promise<AppUnderTest> => {
-    const entry = name === "bot" ? "bot-server.ts" : "baselines/bare-server.ts";
-    const process = BenchProcess.start(resolve(here, entry), { nodeFlags: profileFlags(`${name}-${label}`) });
+    const entry =
+      name === "bot"
+        ? resolve(here, "bot-server.ts")
+        : shared.against
+          ? join(shared.against.dir, "bench/bot-server.ts")
+          : resolve(here, "baselines/bare-server.ts");
+    const process = BenchProcess.start(entry, { nodeFlags: profileFlags(`${name}-${label}`) });
     const { eventsUrl } = await process.call<{ eventsUrl: string }>("start", args);
     return { name, process, sender: createSlackSender(eventsUrl, shared.signingSecret, CONCURRENCY) };
   };
@@ -160,14 +179,16 @@ async function startGroup(shared: Shared, label: string, options: GroupOptions =
         };
       }
     : null;
-  const bare = withBaselines
-    ? await start("bare", {
-        ...common,
-        prefix: shared.prefixes.bare,
-        concurrency: WORKER_CONCURRENCY,
-        slackCalls: bareCalls,
-      })
-    : null;
+  const bare = !withBaselines
+    ? null
+    : shared.against
+      ? await start("bare", { ...common, prefix: shared.prefixes.bare, role: "all", env: botEnv })
+      : await start("bare", {
+          ...common,
+          prefix: shared.prefixes.bare,
+          concurrency: WORKER_CONCURRENCY,
+          slackCalls: bareCalls,
+        });
   return {
     emulators,
     bot,
@@ -206,7 +227,9 @@ async function main(): Promise<void> {
   const signingSecret = randomBytes(16).toString("hex");
   log(`Redis: ${redis.source} (${redis.url}); key prefixes ${Object.values(prefixes).join(", ")}`);
 
-  const measured: Partial<Measured> = { bareCalls };
+  const against = flags.against ? checkoutRevision(resolve(here, ".."), flags.against) : undefined;
+  if (against) log(`against the bot at ${against.commit} (checked out in ${against.dir})`);
+  const measured: Partial<Measured> = { bareCalls, against: against?.commit };
   /** Wall time of each phase, in seconds. */
   const phaseSeconds: Record<string, number> = {};
   const failures: Record<string, number> = {};
@@ -215,7 +238,7 @@ async function main(): Promise<void> {
       failures[method] = (failures[method] ?? 0) + count;
     }
   };
-  const shared = { redisUrl: redis.url, signingSecret };
+  const shared = { redisUrl: redis.url, signingSecret, against };
   try {
     const phases: Record<(typeof PHASES)[number], () => Promise<void>> = {
       latency: latencyPhases,
@@ -235,6 +258,7 @@ async function main(): Promise<void> {
     const deleted = await deletePrefixes(redis.url, Object.values(prefixes)).catch(() => 0);
     log(`deleted this run's ${deleted} Redis keys`);
     await redis.stop();
+    against?.remove();
   }
 
   async function latencyPhases() {
@@ -324,8 +348,10 @@ async function main(): Promise<void> {
   async function throughputPhase() {
     // Fresh emulators and apps: the emulators' message store grows with every check.
     const group = await startGroup({ ...shared, prefixes }, "e2e", { baselines: true });
-    await group.bare?.process.call("setMode", "enqueue");
-    log("end-to-end throughput (bot and bare pipeline, alternating)");
+    if (!against) await group.bare?.process.call("setMode", "enqueue");
+    log(
+      `end-to-end throughput (bot and ${against ? `the bot at ${against.commit}` : "bare pipeline"}, alternating)`,
+    );
     measured.throughput = await measureThroughput([group.bot, group.bare as AppUnderTest], group.emulators, {
       runs: 8,
       checks: n(800),
@@ -377,6 +403,7 @@ async function main(): Promise<void> {
       authorizedUsers: "admins (users.info cached: every admin is looked up once during warm-up)",
       logLevel: "info, to /dev/null",
       bareCalls,
+      against: against?.commit ?? null,
     },
     figures,
     details: detailsOf(measured),

@@ -92,6 +92,18 @@ describe("issue 12 targets", () => {
     expect(byId(bad, "cpu_ms_per_check").pass).toBe(false);
   });
 
+  it("against another revision of the bot, names it and judges no target", () => {
+    const throughput = { bot: [run(800, 2, 2.4)], bare: [run(800, 2, 3.0)] };
+    const figures = buildFigures({ against: "1a2b3c4", throughput });
+    expect(byId(figures, "cpu_ms_per_check")).toMatchObject({
+      baselineLabel: "the bot at 1a2b3c4",
+      ratio: 0.8,
+      pass: null,
+      target: null,
+    });
+    expect(byId(figures, "e2e_checks_per_second")).toMatchObject({ pass: null, target: null });
+  });
+
   it("shows how far the CPU ratio moves from round to round, beside the overall ratio", () => {
     const throughput = {
       bot: [run(800, 2, 2.4), run(800, 2, 2.6), run(800, 2, 2.2)],
