@@ -217,6 +217,12 @@ function gitCommit(): string | null {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const against = flags.against ? checkoutRevision(resolve(here, ".."), flags.against) : undefined;
+  if (against) {
+    // Removed on any exit, a failed run's included.
+    process.once("exit", () => against.remove());
+    log(`against the bot at ${against.commit} (checked out in ${against.dir})`);
+  }
   const redis = await findBenchRedis(process.env);
   const tag = randomUUID().slice(0, 8);
   const prefixes = {
@@ -227,8 +233,6 @@ async function main(): Promise<void> {
   const signingSecret = randomBytes(16).toString("hex");
   log(`Redis: ${redis.source} (${redis.url}); key prefixes ${Object.values(prefixes).join(", ")}`);
 
-  const against = flags.against ? checkoutRevision(resolve(here, ".."), flags.against) : undefined;
-  if (against) log(`against the bot at ${against.commit} (checked out in ${against.dir})`);
   const measured: Partial<Measured> = { bareCalls, against: against?.commit };
   /** Wall time of each phase, in seconds. */
   const phaseSeconds: Record<string, number> = {};
@@ -258,7 +262,6 @@ async function main(): Promise<void> {
     const deleted = await deletePrefixes(redis.url, Object.values(prefixes)).catch(() => 0);
     log(`deleted this run's ${deleted} Redis keys`);
     await redis.stop();
-    against?.remove();
   }
 
   async function latencyPhases() {

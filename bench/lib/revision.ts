@@ -17,11 +17,17 @@ export type Revision = {
   remove(): void;
 };
 
-const git = (args: string[], cwd: string) => execFileSync("git", args, { cwd, encoding: "utf8" }).trim();
+const git = (args: string[], cwd: string) =>
+  execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 
 /** Checks out `rev` (a commit, branch or tag of the repository at `repoDir`) in a new worktree. */
 export function checkoutRevision(repoDir: string, rev: string): Revision {
-  const commit = git(["rev-parse", "--short", "--verify", `${rev}^{commit}`], repoDir);
+  let commit: string;
+  try {
+    commit = git(["rev-parse", "--short", "--verify", `${rev}^{commit}`], repoDir);
+  } catch {
+    throw new Error(`--against ${rev}: no such commit, branch or tag in ${repoDir}`);
+  }
   const dir = mkdtempSync(join(tmpdir(), "atc-bench-rev-"));
   git(["worktree", "add", "--detach", "--quiet", dir, commit], repoDir);
   symlinkSync(join(repoDir, "node_modules"), join(dir, "node_modules"), "dir");
