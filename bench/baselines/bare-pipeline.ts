@@ -85,48 +85,6 @@ export function startBarePipeline(options: BarePipelineOptions): BarePipeline {
       getJson(`${options.autotaskOrigin}/${host}${API}/${entity}/query?search=${PROBE}`, auth);
     return { zoneInformation, thresholdInformation, probe };
   };
-  const finalUpdate = (channel: string, ts: string | undefined, username: string) =>
-    slack("chat.update", {
-      channel,
-      ts,
-      text: `${username}: ok`,
-      metadata: { event_type: "autotask_connection_checked", event_payload: { username, outcome: "ok" } },
-    });
-
-  /** The bot's calls when issue 12 was written: a reply per step, probes one after another. */
-  async function issueCalls(job: BareJob): Promise<void> {
-    const { channelId: channel, username, secret, trackingId } = job;
-    const calls = autotask(username, secret, trackingId);
-    const parent = await slack("chat.postMessage", { channel, text: `Checking ${username}…` });
-    const reply = (text: string) => slack("chat.postMessage", { channel, thread_ts: parent.ts, text });
-    await reply("Queued.");
-    await reply("Domain: pass.");
-    const host = await calls.zoneInformation();
-    await reply("Zone: pass.");
-    await calls.thresholdInformation(host);
-    await reply("Credentials: pass.");
-    for (const entity of ["Companies", "Tickets"]) await calls.probe(host, entity);
-    await reply("Permissions: pass.");
-    await finalUpdate(channel, parent.ts, username);
-    await reply("Done.");
-  }
-
-  /** The bot's calls now, on a quiet channel: the parent, probes at once, the final update, one reply. */
-  async function botCalls(job: BareJob): Promise<void> {
-    const { channelId: channel, username, secret, trackingId } = job;
-    const calls = autotask(username, secret, trackingId);
-    const parent = await slack("chat.postMessage", { channel, text: `Checking ${username}…` });
-    const host = await calls.zoneInformation();
-    await calls.thresholdInformation(host);
-    await Promise.all(["Companies", "Tickets"].map((entity) => calls.probe(host, entity)));
-    await finalUpdate(channel, parent.ts, username);
-    await slack("chat.postMessage", {
-      channel,
-      thread_ts: parent.ts,
-      text: "Domain: pass. Zone: pass. Credentials: pass. Permissions: pass. Done.",
-    });
-  }
-
   /** Slack's posting methods, as a job calls them. */
   type Poster = {
     postMessage(args: Record<string, unknown>): Promise<{ ts?: string }>;
@@ -148,24 +106,57 @@ export function startBarePipeline(options: BarePipelineOptions): BarePipeline {
     };
   }
 
-  /** The bot's calls now, with its message bodies, through `poster`. */
-  function callsWithBodies(poster: Poster): (job: BareJob) => Promise<void> {
+  /** What a check's parent, final update and last reply say (without channel and ts). */
+  type Bodies = { parent: object; update: object; reply: object };
+  /** One line each, as short as a message can be. */
+  const shortBodies = (username: string): Bodies => ({
+    parent: { text: `Checking ${username}…` },
+    update: {
+      text: `${username}: ok`,
+      metadata: { event_type: "autotask_connection_checked", event_payload: { username, outcome: "ok" } },
+    },
+    reply: { text: "Domain: pass. Zone: pass. Credentials: pass. Permissions: pass. Done." },
+  });
+  const botBodies = (): Bodies => ({ parent: PARENT_BODY, update: UPDATE_BODY, reply: REPLY_BODY });
+
+  /** The bot's calls when issue 12 was written: a reply per step, probes one after another. */
+  async function issueCalls(job: BareJob): Promise<void> {
+    const { channelId: channel, username, secret, trackingId } = job;
+    const calls = autotask(username, secret, trackingId);
+    const bodies = shortBodies(username);
+    const parent = await slack("chat.postMessage", { channel, ...bodies.parent });
+    const reply = (text: string) => slack("chat.postMessage", { channel, thread_ts: parent.ts, text });
+    await reply("Queued.");
+    await reply("Domain: pass.");
+    const host = await calls.zoneInformation();
+    await reply("Zone: pass.");
+    await calls.thresholdInformation(host);
+    await reply("Credentials: pass.");
+    for (const entity of ["Companies", "Tickets"]) await calls.probe(host, entity);
+    await reply("Permissions: pass.");
+    await slack("chat.update", { channel, ts: parent.ts, ...bodies.update });
+    await reply("Done.");
+  }
+
+  /** The bot's calls now, on a quiet channel: the parent, probes at once, the final update, one reply. */
+  function botCalls(poster: Poster, bodiesOf: (username: string) => Bodies): (job: BareJob) => Promise<void> {
     return async ({ channelId: channel, username, secret, trackingId }) => {
       const calls = autotask(username, secret, trackingId);
-      const parent = await poster.postMessage({ channel, ...PARENT_BODY });
+      const bodies = bodiesOf(username);
+      const parent = await poster.postMessage({ channel, ...bodies.parent });
       const host = await calls.zoneInformation();
       await calls.thresholdInformation(host);
       await Promise.all(["Companies", "Tickets"].map((entity) => calls.probe(host, entity)));
-      await poster.update({ channel, ts: parent.ts, ...UPDATE_BODY });
-      await poster.postMessage({ channel, thread_ts: parent.ts, ...REPLY_BODY });
+      await poster.update({ channel, ts: parent.ts, ...bodies.update });
+      await poster.postMessage({ channel, thread_ts: parent.ts, ...bodies.reply });
     };
   }
 
   const runs: Record<BareCalls, () => (job: BareJob) => Promise<void>> = {
     issue: () => issueCalls,
-    bot: () => botCalls,
-    bodies: () => callsWithBodies(undiciPoster),
-    webclient: () => callsWithBodies(webClientPoster()),
+    bot: () => botCalls(undiciPoster, shortBodies),
+    bodies: () => botCalls(undiciPoster, botBodies),
+    webclient: () => botCalls(webClientPoster(), botBodies),
   };
   const run = runs[options.slackCalls ?? "issue"]();
   const worker = new Worker<BareJob>("bare", (job) => run(job.data), {

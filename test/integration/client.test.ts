@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createAutotaskClient, ENTITY_PROBE_SEARCH } from "../../src/autotask/client.js";
 import { type AutotaskEmulator, startAutotaskEmulator } from "../../src/emulators/autotask.js";
 import { USER_AGENT } from "../../src/version.js";
+import { startTrickleServer } from "../support/trickle-server.js";
 
 const user = {
   username: "api@example.com",
@@ -112,20 +113,16 @@ describe("the Autotask client", () => {
   });
 
   it("keeps its deadline when an answer trickles in, each piece within the wait between pieces", async () => {
-    const trickle = createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      const drip = setInterval(() => res.write(" "), 50);
-      res.on("close", () => clearInterval(drip));
-    });
-    await new Promise<void>((resolve) => trickle.listen(0, "127.0.0.1", resolve));
-    const { port } = trickle.address() as AddressInfo;
-    const slow = createAutotaskClient({ timeoutMs: 400, originOverride: `http://127.0.0.1:${port}` });
-    const started = Date.now();
-    const reply = await slow.thresholdInformation(API, credentials);
-    expect(reply).toMatchObject({ kind: "network", failure: "timeout" });
-    expect(Date.now() - started).toBeLessThan(2_000);
-    trickle.closeAllConnections();
-    await new Promise<void>((resolve) => trickle.close(() => resolve()));
+    const trickle = await startTrickleServer();
+    try {
+      const slow = createAutotaskClient({ timeoutMs: 400, originOverride: trickle.origin });
+      const started = Date.now();
+      const reply = await slow.thresholdInformation(API, credentials);
+      expect(reply).toMatchObject({ kind: "network", failure: "timeout" });
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await trickle.close();
+    }
   });
 
   it("reports a cancelled request as aborted", async () => {

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createUndiciFetch, undiciFetch } from "../../src/slack/undici-fetch.js";
+import { startTrickleServer } from "../support/trickle-server.js";
 
 let server: Server;
 let origin: string;
@@ -71,21 +72,17 @@ it("gives up at the caller's deadline", async () => {
 });
 
 it("gives up at its own deadline when an answer trickles in, each piece well within the last", async () => {
-  const trickle = createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "application/json" });
-    const drip = setInterval(() => res.write(" "), 50);
-    res.on("close", () => clearInterval(drip));
-  });
-  await new Promise<void>((resolve) => trickle.listen(0, "127.0.0.1", resolve));
-  const port = (trickle.address() as AddressInfo).port;
-  const started = Date.now();
-  await expect(
-    createUndiciFetch(undefined, 300)(`http://127.0.0.1:${port}/api/chat.postMessage`, {
-      method: "POST",
-      body: "",
-    }),
-  ).rejects.toThrow();
-  expect(Date.now() - started).toBeLessThan(2_000);
-  trickle.closeAllConnections();
-  await new Promise<void>((resolve) => trickle.close(() => resolve()));
+  const trickle = await startTrickleServer();
+  try {
+    const started = Date.now();
+    await expect(
+      createUndiciFetch(undefined, 300)(`${trickle.origin}/api/chat.postMessage`, {
+        method: "POST",
+        body: "",
+      }),
+    ).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(2_000);
+  } finally {
+    await trickle.close();
+  }
 });
