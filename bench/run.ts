@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { BareCalls } from "./baselines/bare-pipeline.js";
@@ -19,6 +19,7 @@ import type { BareStartArgs } from "./baselines/bare-server.js";
 import type { BotStartArgs } from "./bot-server.js";
 import type { EmulatorEndpoints, EmulatorSettings } from "./emulators-server.js";
 import { buildFigures, detailsOf, type Measured, problemsOf } from "./figures.js";
+import { compileBench } from "./lib/compile.js";
 import { type AppUnderTest, type Emulators, emulatorsOf } from "./lib/context.js";
 import type { UpstreamLatency } from "./lib/critical-path.js";
 import { BenchProcess } from "./lib/ipc.js";
@@ -34,6 +35,9 @@ import { measureThroughput, type ThroughputRun } from "./phases/throughput.js";
 import { measureTimeToVerdict, type VerdictSamples } from "./phases/verdict.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const BOT_ENTRY = "bench/bot-server.ts";
+const BARE_ENTRY = "bench/baselines/bare-server.ts";
+const EMULATORS_ENTRY = "bench/emulators-server.ts";
 /** Requests in flight from "Slack", for every latency and throughput phase. */
 const CONCURRENCY = 20;
 /** The bot's default WORKER_CONCURRENCY; the bare pipeline uses the same. */
@@ -91,20 +95,28 @@ function log(message: string): void {
 
 function profileFlags(name: string): string[] {
   if (!flags["cpu-prof"]) return [];
-  // One directory per process: Node names each thread's profile itself (tsx adds a loader thread).
+  // One directory per process: Node names each thread's profile itself.
   const dir = resolve(flags["cpu-prof"], name);
   mkdirSync(dir, { recursive: true });
   return ["--cpu-prof", `--cpu-prof-dir=${dir}`];
 }
 
-async function startEmulators(label: string, settings: EmulatorSettings = {}): Promise<Emulators> {
-  const process = BenchProcess.start(resolve(here, "emulators-server.ts"), {
+async function startEmulators(
+  entries: Entries,
+  label: string,
+  settings: EmulatorSettings = {},
+): Promise<Emulators> {
+  const process = BenchProcess.start(entries.emulators, {
     nodeFlags: profileFlags(`emulators-${label}`),
   });
   return emulatorsOf(process, await process.call<EmulatorEndpoints>("start", settings));
 }
 
+/** The compiled entry of each kind of process the bench starts. */
+type Entries = { bot: string; bare: string; emulators: string };
+
 type Shared = {
+  entries: Entries;
   redisUrl: string;
   signingSecret: string;
   prefixes: { bot: string; bare: string };
@@ -137,7 +149,7 @@ type GroupOptions = {
 
 async function startGroup(shared: Shared, label: string, options: GroupOptions = {}): Promise<Group> {
   const { baselines: withBaselines = false, split = false } = options;
-  const emulators = await startEmulators(label, options.emulators);
+  const emulators = await startEmulators(shared.entries, label, options.emulators);
   const common = {
     slackApiUrl: emulators.endpoints.slackApiUrl,
     autotaskOrigin: emulators.endpoints.autotaskOrigin,
@@ -145,13 +157,7 @@ async function startGroup(shared: Shared, label: string, options: GroupOptions =
     signingSecret: shared.signingSecret,
   };
   const start = async (name: "bot" | "bare", args: BotStartArgs | BareStartArgs): Promise<AppUnderTest> => {
-    const entry =
-      name === "bot"
-        ? resolve(here, "bot-server.ts")
-        : shared.against
-          ? join(shared.against.dir, "bench/bot-server.ts")
-          : resolve(here, "baselines/bare-server.ts");
-    const process = BenchProcess.start(entry, { nodeFlags: profileFlags(`${name}-${label}`) });
+    const process = BenchProcess.start(shared.entries[name], { nodeFlags: profileFlags(`${name}-${label}`) });
     const { eventsUrl } = await process.call<{ eventsUrl: string }>("start", args);
     return { name, process, sender: createSlackSender(eventsUrl, shared.signingSecret, CONCURRENCY) };
   };
@@ -205,6 +211,19 @@ async function startGroup(shared: Shared, label: string, options: GroupOptions =
   };
 }
 
+/** Compiles this checkout's bench processes; with --against, that revision's bot too, in its place. */
+function compileEntries(against: Revision | undefined): Entries {
+  const started = Date.now();
+  const compiled = compileBench(resolve(here, ".."), [BOT_ENTRY, BARE_ENTRY, EMULATORS_ENTRY]);
+  const entries = {
+    bot: compiled.entry(BOT_ENTRY),
+    bare: against ? compileBench(against.dir, [BOT_ENTRY]).entry(BOT_ENTRY) : compiled.entry(BARE_ENTRY),
+    emulators: compiled.entry(EMULATORS_ENTRY),
+  };
+  log(`compiled the bench's processes in ${((Date.now() - started) / 1_000).toFixed(1)} s`);
+  return entries;
+}
+
 function gitCommit(): string | null {
   try {
     const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
@@ -242,7 +261,7 @@ async function main(): Promise<void> {
       failures[method] = (failures[method] ?? 0) + count;
     }
   };
-  const shared = { redisUrl: redis.url, signingSecret, against };
+  const shared = { entries: compileEntries(against), redisUrl: redis.url, signingSecret, against };
   try {
     const phases: Record<(typeof PHASES)[number], () => Promise<void>> = {
       latency: latencyPhases,

@@ -72,11 +72,14 @@ export class BenchProcess {
     });
   }
 
-  /** Forks a TypeScript entry under tsx, with `--expose-gc` so RSS can be read after a full GC. */
+  /**
+   * Forks a compiled entry (bench/lib/compile.ts) under plain node, with `--expose-gc` so RSS can
+   * be read after a full GC.
+   */
   static start(entry: string, options: ForkOptions = {}): BenchProcess {
     const stdout = openSync(options.stdoutPath ?? "/dev/null", "a");
     const child = fork(entry, [], {
-      execArgv: ["--import", "tsx", "--expose-gc", ...(options.nodeFlags ?? [])],
+      execArgv: ["--expose-gc", ...(options.nodeFlags ?? [])],
       stdio: ["ignore", stdout, "inherit", "ipc"],
     });
     return new BenchProcess(child);
