@@ -2,8 +2,8 @@
  * `npx tsx bench/profile-summary.ts FILE.cpuprofile|DIR [TOP]`: where a CPU profile (node
  * --cpu-prof, or `npm run bench -- --cpu-prof DIR`) spent its busy time: self time by package or
  * file, by function, and the time spent outside `src/` by the nearest `src/` function that led to
- * it, heaviest first. Given a directory, every main-thread profile under it (tsx's loader thread
- * left out), each on its own.
+ * it, heaviest first. Given a directory, every main-thread profile under it (other threads, such as
+ * tsx's loader, left out), each on its own.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";

@@ -20,7 +20,7 @@ export function placeOf(url: string, name: string): string {
   return url.startsWith("node:") ? url.replace(/^node:internal\/([^/]+).*/, "node:$1") : url;
 }
 
-/** "fn place:line"; the line only where it means something (tsx-compiled files report line 1). */
+/** "fn place:line"; the line only where the profile has one (code tsx compiled reports none). */
 function functionOf(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
   const place = placeOf(url, functionName);
