@@ -16,7 +16,10 @@ const REPO = resolve(import.meta.dirname, "../..");
 function fixtureCheckout(dir: string, files: Record<string, string>): void {
   symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"), "dir");
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ extends: join(REPO, "tsconfig.json") }));
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "fixture", version: "1.2.3", type: "module" }));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "fixture", version: "1.2.3", type: "module" }),
+  );
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(dir, path, ".."), { recursive: true });
     writeFileSync(join(dir, path), text);
@@ -38,7 +41,7 @@ describe("compileBench", () => {
         'import { z } from "zod";',
         'const { version } = createRequire(import.meta.url)("../package.json") as { version: string };',
         "export const describe = (value: unknown): string =>",
-        '  `${z.string().safeParse(value).success ? "a string" : "not a string"}, ${version}`;',
+        '  [z.string().safeParse(value).success ? "a string" : "not a string", version].join(", ");',
       ].join("\n"),
       "bench/child.ts": 'import { describe } from "../src/describe.js";\nconsole.log(describe("x"));',
     });
