@@ -2,7 +2,7 @@
  * Compiles the bench's child processes (the bot, the baselines, the emulators) with tsc, so they
  * run as production runs the bot: plain node on compiled JavaScript (`npm start` is
  * `node dist/cli.js start`). Under tsx, esbuild's keepNames wraps every function the code creates
- * in a `__name` call, which cost the bot about 5 % of its CPU per check and the bare pipeline,
+ * in a `__name` call, which cost the bot about 4 % of its CPU per check and the bare pipeline,
  * with far fewer functions of its own, less: a tax of the bench, not of the product.
  */
 import { execFileSync } from "node:child_process";
