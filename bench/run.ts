@@ -25,7 +25,7 @@ import type { UpstreamLatency } from "./lib/critical-path.js";
 import { BenchProcess } from "./lib/ipc.js";
 import { createSlackSender } from "./lib/load.js";
 import { deletePrefixes, findBenchRedis } from "./lib/redis.js";
-import { renderTable } from "./lib/report.js";
+import { renderTable, resultsFileName } from "./lib/report.js";
 import { checkoutRevision, type Revision } from "./lib/revision.js";
 import { measureSlashAcks, measureSubmissionAcks } from "./phases/acks.js";
 import { measureBusyChannel } from "./phases/busy.js";
@@ -70,7 +70,8 @@ const { values: flags } = parseArgs({
     // The throughput phase runs the bot of this revision (a commit, branch or tag) in the bare
     // pipeline's place: an A/B of two versions of the bot.
     against: { type: "string" },
-    out: { type: "string", default: resolve(here, "results/latest.json") },
+    // Default: results/latest.json for a full run against issue 12's reference, else results/partial.json.
+    out: { type: "string" },
   },
 });
 const scale = flags.quick ? 0.1 : 1;
@@ -84,6 +85,20 @@ const bareCalls = flags["bare-calls"] as BareCalls;
 if (!["issue", "bot", "bodies", "webclient"].includes(bareCalls)) {
   throw new Error("--bare-calls takes issue, bot, bodies or webclient");
 }
+
+const outFile =
+  flags.out ??
+  resolve(
+    here,
+    "results",
+    resultsFileName({
+      quick: flags.quick,
+      allPhases: PHASES.every((phase) => only.has(phase)),
+      issueReference: bareCalls === "issue",
+      against: Boolean(flags.against),
+      profiled: Boolean(flags["cpu-prof"]),
+    }),
+  );
 
 if (flags.against && (only.size !== 1 || !only.has("throughput"))) {
   throw new Error("--against measures the throughput phase only: add --only throughput");
@@ -431,11 +446,11 @@ async function main(): Promise<void> {
     details: detailsOf(measured),
     problems: problemsOf(measured, failures),
   };
-  mkdirSync(dirname(flags.out), { recursive: true });
-  writeFileSync(flags.out, `${JSON.stringify(result, null, 2)}\n`);
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(
     `\n${renderTable(figures)}\n\n${result.machine.cpuModel}, ${result.machine.cores} cores, Node ${result.machine.node}; ` +
-      `${result.date}; ${result.durationSeconds} s. Written to ${flags.out}\n`,
+      `${result.date}; ${result.durationSeconds} s. Written to ${outFile}\n`,
   );
   if (result.problems.length > 0) {
     process.stderr.write(`[bench] the run is not valid:\n  ${result.problems.join("\n  ")}\n`);

@@ -94,3 +94,26 @@ export function renderTable(figures: readonly Figure[]): string {
     `| ${cells.map((cell, i) => cell.padEnd(widths[i] as number)).join(" | ")} |`;
   return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
 }
+
+/** How a bench run was asked for: what decides whether it may stand as the latest run. */
+export type RunShape = {
+  quick: boolean;
+  /** Every phase ran. */
+  allPhases: boolean;
+  /** The bare pipeline made the calls of issue 12's reference. */
+  issueReference: boolean;
+  /** The throughput phase ran another revision of the bot (`--against`). */
+  against: boolean;
+  /** Processes were profiled (`--cpu-prof`), which slows them. */
+  profiled: boolean;
+};
+
+/**
+ * Where a run's JSON goes under bench/results when no `--out` is given: only a full run against
+ * issue 12's reference replaces the committed `latest.json` (the README's figures); any other run
+ * (quick, some phases, another reference, an A/B, profiled) goes to `partial.json`, which git ignores.
+ */
+export function resultsFileName(run: RunShape): "latest.json" | "partial.json" {
+  const full = !run.quick && run.allPhases && run.issueReference && !run.against && !run.profiled;
+  return full ? "latest.json" : "partial.json";
+}

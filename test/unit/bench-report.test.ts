@@ -3,7 +3,7 @@ import { buildFigures, busyFigures, TARGETS, verdictFigures } from "../../bench/
 import { criticalPath } from "../../bench/lib/critical-path.js";
 import type { CpuProfile } from "../../bench/lib/profile.js";
 import { summarizeProfile } from "../../bench/lib/profile.js";
-import { type Figure, toFigure } from "../../bench/lib/report.js";
+import { type Figure, resultsFileName, toFigure } from "../../bench/lib/report.js";
 import { percentile, round, summarize } from "../../bench/lib/stats.js";
 import { lostCount, type ThreadView, threadLines, verifyThreads } from "../../bench/lib/threads.js";
 import type { BusySamples } from "../../bench/phases/busy.js";
@@ -312,5 +312,25 @@ describe("CPU profile summary", () => {
       "(garbage collector) <- (no src/ caller)": 50,
     });
     expect(summary.byPlace.get("src/slack/notifier.ts")).toBe(10);
+  });
+});
+
+describe("where a run's JSON goes", () => {
+  const full = { quick: false, allPhases: true, issueReference: true, against: false, profiled: false };
+
+  it("keeps latest.json, the README's run, for a full run against issue 12's reference", () => {
+    expect(resultsFileName(full)).toBe("latest.json");
+  });
+
+  it("writes any narrower or distorted run to partial.json", () => {
+    for (const change of [
+      { quick: true },
+      { allPhases: false },
+      { issueReference: false },
+      { against: true },
+      { profiled: true },
+    ]) {
+      expect(resultsFileName({ ...full, ...change }), JSON.stringify(change)).toBe("partial.json");
+    }
   });
 });
