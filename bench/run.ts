@@ -226,13 +226,19 @@ async function startGroup(shared: Shared, label: string, options: GroupOptions =
   };
 }
 
-/** Compiles this checkout's bench processes; with --against, that revision's bot too, in its place. */
+/**
+ * Compiles this checkout's bench processes; with --against, that revision's bot too, in the bare
+ * pipeline's place. The builds are deleted on any exit.
+ */
 function compileEntries(against: Revision | undefined): Entries {
   const started = Date.now();
   const compiled = compileBench(resolve(here, ".."), [BOT_ENTRY, BARE_ENTRY, EMULATORS_ENTRY]);
+  process.once("exit", () => compiled.remove());
+  // A worktree's build goes with the worktree.
+  const otherBot = against && compileBench(against.dir, [BOT_ENTRY]);
   const entries = {
     bot: compiled.entry(BOT_ENTRY),
-    bare: against ? compileBench(against.dir, [BOT_ENTRY]).entry(BOT_ENTRY) : compiled.entry(BARE_ENTRY),
+    bare: otherBot ? otherBot.entry(BOT_ENTRY) : compiled.entry(BARE_ENTRY),
     emulators: compiled.entry(EMULATORS_ENTRY),
   };
   log(`compiled the bench's processes in ${((Date.now() - started) / 1_000).toFixed(1)} s`);

@@ -6,26 +6,29 @@
  * with far fewer functions of its own, less: a tax of the bench, not of the product.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** Where a checkout's compiled bench goes; inside it, so bare imports find its node_modules. */
+/** Where a checkout's compiled bench runs go; inside it, so bare imports find its node_modules. */
 const OUT_DIR = ".bench-build";
 
 export type CompiledBench = {
   /** The compiled file of `entry` (a .ts path relative to the repository root). */
   entry(path: string): string;
+  /** Deletes this run's build. */
+  remove(): void;
 };
 
 /**
  * Compiles `entries` (.ts paths relative to the repository root) of the checkout at `repoDir` (this
- * one, or another revision's worktree) and what they import into `repoDir/.bench-build`, with the
+ * one, or another revision's worktree) and what they import into a directory of this run's own under
+ * `repoDir/.bench-build`, so runs at the same time do not overwrite each other's code, with the
  * checkout's own tsconfig.
  */
 export function compileBench(repoDir: string, entries: string[]): CompiledBench {
-  const outDir = join(repoDir, OUT_DIR);
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(outDir, { recursive: true });
+  mkdirSync(join(repoDir, OUT_DIR), { recursive: true });
+  const outDir = mkdtempSync(join(repoDir, OUT_DIR, "run-"));
+  const remove = () => rmSync(outDir, { recursive: true, force: true });
   const tsconfig = join(outDir, "tsconfig.json");
   writeFileSync(
     tsconfig,
@@ -43,10 +46,11 @@ export function compileBench(repoDir: string, entries: string[]): CompiledBench 
       stdio: ["ignore", "pipe", "pipe"],
     });
   } catch (error) {
+    remove();
     const { stdout } = error as { stdout?: string };
     throw new Error(`the bench's processes did not compile in ${repoDir}:\n${stdout ?? error}`);
   }
   // "type": "module" makes the output ES modules; src/version.ts reads the version from it.
   copyFileSync(join(repoDir, "package.json"), join(outDir, "package.json"));
-  return { entry: (path) => join(outDir, path.replace(/\.ts$/, ".js")) };
+  return { entry: (path) => join(outDir, path.replace(/\.ts$/, ".js")), remove };
 }

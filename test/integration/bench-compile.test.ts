@@ -1,10 +1,11 @@
 /**
  * The bench compiles its child processes with the checkout's own tsconfig and runs them under
  * plain node: the output must run as ES modules that find the checkout's packages, and a compile
- * error must stop the bench with tsc's message rather than start stale code.
+ * error must stop the bench with tsc's message rather than start stale code; runs at the same time
+ * must not run each other's code.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -46,10 +47,23 @@ describe("compileBench", () => {
       "bench/child.ts": 'import { describe } from "../src/describe.js";\nconsole.log(describe("x"));',
     });
 
-    const entry = compileBench(dir, ["bench/child.ts"]).entry("bench/child.ts");
+    const build = compileBench(dir, ["bench/child.ts"]);
+    const entry = build.entry("bench/child.ts");
 
-    expect(entry).toBe(join(dir, ".bench-build/bench/child.js"));
+    expect(entry.startsWith(join(dir, ".bench-build/"))).toBe(true);
     expect(execFileSync(process.execPath, [entry], { encoding: "utf8" }).trim()).toBe("a string, 1.2.3");
+    build.remove();
+    expect(existsSync(entry)).toBe(false);
+  });
+
+  it("gives runs at the same time builds of their own", () => {
+    fixtureCheckout(dir, { "bench/child.ts": 'console.log("one");' });
+    const first = compileBench(dir, ["bench/child.ts"]);
+    writeFileSync(join(dir, "bench/child.ts"), 'console.log("two");');
+    const second = compileBench(dir, ["bench/child.ts"]);
+
+    const run = (entry: string) => execFileSync(process.execPath, [entry], { encoding: "utf8" }).trim();
+    expect([run(first.entry("bench/child.ts")), run(second.entry("bench/child.ts"))]).toEqual(["one", "two"]);
   });
 
   it("stops with tsc's message when the entry does not compile", () => {
@@ -58,5 +72,6 @@ describe("compileBench", () => {
     expect(() => compileBench(dir, ["bench/child.ts"])).toThrow(
       /did not compile[\s\S]*child\.ts[\s\S]*not assignable to type 'number'/,
     );
+    expect(readdirSync(join(dir, ".bench-build"))).toEqual([]);
   });
 });
