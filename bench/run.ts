@@ -257,6 +257,10 @@ function gitCommit(): string | null {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  // Ctrl-C and kill end the run through process.exit, so the exit handlers below (the worktree,
+  // the compiled build) run then too.
+  process.once("SIGINT", () => process.exit(130));
+  process.once("SIGTERM", () => process.exit(143));
   const against = flags.against ? checkoutRevision(resolve(here, ".."), flags.against) : undefined;
   if (against) {
     // Removed on any exit, a failed run's included.
