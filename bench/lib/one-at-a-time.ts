@@ -27,7 +27,7 @@ const SETTLED_QUIET_MS = 300;
  * how many replies a check posts; for the next ones, until that many have arrived.
  * @returns a function of the reply count before the check was submitted.
  */
-export function replyTracker(emulators: Emulators): (repliesBefore: number) => Promise<void> {
+function replyTracker(emulators: Emulators): (repliesBefore: number) => Promise<void> {
   let perCheck: number | undefined;
   return async (repliesBefore) => {
     if (perCheck !== undefined) return emulators.waitUntil("replies", repliesBefore + perCheck, 30_000);
